@@ -1,0 +1,33 @@
+package io.pgrwl.receiver;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What to receive and how.
+ *
+ * @param directory where segments are written ({@code main.directory})
+ * @param slot the physical replication slot to stream from ({@code receiver.slot})
+ * @param createSlot create the slot (with {@code RESERVE_WAL}) when it is missing ({@code receiver.create_slot})
+ * @param noLoop exit with an error on connection loss instead of reconnecting ({@code receiver.no_loop})
+ * @param statusInterval how often to send a status update when nothing else causes one
+ *     ({@code receiver.status_interval}); zero sends them only when asked and after each fsync
+ * @param reconnectMin the first reconnect delay
+ * @param reconnectMax the cap of the exponentially growing reconnect delay
+ */
+public record ReceiverSettings(Path directory, String slot, boolean createSlot, boolean noLoop,
+                               Duration statusInterval, Duration reconnectMin, Duration reconnectMax) {
+
+    public ReceiverSettings {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(slot, "slot");
+        Objects.requireNonNull(statusInterval, "statusInterval");
+        Objects.requireNonNull(reconnectMin, "reconnectMin");
+        Objects.requireNonNull(reconnectMax, "reconnectMax");
+        if (!slot.matches("[a-z0-9_]{1,63}")) {
+            throw new IllegalArgumentException("receiver.slot \"" + slot + "\" is not a valid replication slot name:"
+                    + " use 1 to 63 lower-case letters, digits and underscores");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.pgrwl.receiver;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Live counters and positions, written by the receiver thread and read by anyone. */
+final class ReceiverState {
+
+    volatile boolean connected;
+    volatile int timeline;
+    volatile long receivedLsn;
+    volatile long flushedLsn;
+    volatile long serverWalEnd;
+    volatile Instant lastMessageAt;
+    volatile String systemIdentifier;
+    volatile int segmentSize;
+    final AtomicLong bytesReceived = new AtomicLong();
+    final AtomicLong segmentsCompleted = new AtomicLong();
+    final AtomicLong statusUpdatesSent = new AtomicLong();
+    final AtomicLong reconnects = new AtomicLong();
+
+    ReceiverStatus snapshot() {
+        return new ReceiverStatus(connected, timeline, new Lsn(receivedLsn), new Lsn(flushedLsn), new Lsn(serverWalEnd),
+                lastMessageAt, bytesReceived.get(), segmentsCompleted.get(), statusUpdatesSent.get(), reconnects.get(),
+                systemIdentifier, segmentSize);
+    }
+}

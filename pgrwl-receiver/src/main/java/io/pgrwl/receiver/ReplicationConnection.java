@@ -1,0 +1,312 @@
+package io.pgrwl.receiver;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.PGStream;
+import org.postgresql.core.QueryExecutorBase;
+
+/**
+ * A physical replication connection: PgJDBC logs in (TLS, SCRAM, md5, its SSL options), then pgrwl speaks the
+ * replication commands and the CopyBoth stream itself over PgJDBC's {@link PGStream}.
+ *
+ * <p>Why not PgJDBC's replication API: {@code PGReplicationStream} cannot send {@code TIMELINE}, hides the
+ * keepalive's reply-requested flag and can report a flush position we never fsynced; and with
+ * {@code CopyManager.copyDual} PgJDBC consumes the server's CopyDone at the end of a timeline without telling us and
+ * discards the next-timeline row, so a promotion would only be noticed at the next keepalive (up to
+ * {@code wal_sender_timeout}/2 later). Reading the protocol messages ourselves sees the CopyDone the moment it arrives,
+ * reads the next-timeline row as {@code receivelog.c} does, and lets one loop own read, fsync and feedback.
+ *
+ * <p>Not thread-safe: one thread uses a connection.
+ *
+ * @see <a href="https://www.postgresql.org/docs/current/protocol-replication.html">Streaming Replication Protocol</a>
+ */
+final class ReplicationConnection implements AutoCloseable {
+
+    /** How long the rest of a message may take once its first byte has arrived. */
+    private static final int MESSAGE_BODY_TIMEOUT_MILLIS = 60_000;
+
+    private final Connection jdbc;
+    private final PGStream stream;
+    private final String address;
+
+    private ReplicationConnection(Connection jdbc, PGStream stream, String address) {
+        this.jdbc = jdbc;
+        this.stream = stream;
+        this.address = address;
+    }
+
+    /**
+     * Connects and logs in.
+     *
+     * @throws SQLException as PgJDBC reports a failed connection or login
+     */
+    static ReplicationConnection open(ConnectionSettings settings) throws SQLException {
+        Connection c = new org.postgresql.Driver().connect(settings.jdbcUrl(), settings.jdbcProperties());
+        if (c == null) {
+            throw new SQLException("PgJDBC did not accept the URL " + settings.jdbcUrl());
+        }
+        try {
+            PGStream s = pgStream(c);
+            s.setMinStreamAvailableCheckDelay(0);
+            return new ReplicationConnection(c, s, settings.address());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            c.close();
+            throw new SQLException("cannot reach the protocol stream inside PgJDBC " + org.postgresql.util.DriverInfo.DRIVER_VERSION
+                    + "; pgrwl is built against PgJDBC 42.7.x", e);
+        }
+    }
+
+    private static PGStream pgStream(Connection c) throws ReflectiveOperationException, SQLException {
+        // PgJDBC is an automatic module, so all of its packages are open to reflection.
+        Object executor = c.unwrap(BaseConnection.class).getQueryExecutor();
+        Field field = QueryExecutorBase.class.getDeclaredField("pgStream");
+        field.setAccessible(true);
+        return (PGStream) field.get(executor);
+    }
+
+    String address() {
+        return address;
+    }
+
+    /** Runs a replication command that answers with at most a result set, and returns its rows. */
+    QueryResult query(String command) throws IOException {
+        sendQuery(command);
+        return readResults();
+    }
+
+    /**
+     * Sends {@code START_REPLICATION}.
+     *
+     * @return empty when the server entered CopyBoth mode; a result when it answered at once without streaming (a
+     *     start exactly at a historic timeline's switch point answers with the next timeline directly)
+     */
+    Optional<QueryResult> startReplication(String command) throws IOException {
+        sendQuery(command);
+        while (true) {
+            int type = stream.receiveChar();
+            int length = stream.receiveInteger4();
+            switch (type) {
+                case 'W' -> {
+                    stream.skip(length - 4);
+                    return Optional.empty();
+                }
+                case 'T', 'C', 'E' -> {
+                    return Optional.of(readResults(type, length));
+                }
+                case 'N', 'S' -> stream.skip(length - 4);
+                default -> throw new IOException("unexpected protocol message '" + (char) type
+                        + "' in answer to START_REPLICATION from " + address);
+            }
+        }
+    }
+
+    /**
+     * Reads the next message of the copy stream.
+     *
+     * @param waitMillis how long to wait for one: 0 returns at once when nothing is readable without blocking
+     * @return the message, or null when none arrived in time
+     */
+    CopyMessage readCopy(long waitMillis) throws IOException {
+        while (true) {
+            if (waitMillis <= 0 ? !stream.hasMessagePending() : !awaitReadable(waitMillis)) {
+                return null;
+            }
+            stream.setNetworkTimeout(MESSAGE_BODY_TIMEOUT_MILLIS);
+            int type = stream.receiveChar();
+            int length = stream.receiveInteger4();
+            switch (type) {
+                case 'd' -> {
+                    return new CopyMessage.Data(stream.receive(length - 4));
+                }
+                case 'c' -> {
+                    return CopyMessage.Done.INSTANCE;
+                }
+                case 'C' -> {
+                    // The walsender ends a controlled shutdown with CommandComplete and no CopyDone.
+                    stream.skip(length - 4);
+                    return CopyMessage.CommandComplete.INSTANCE;
+                }
+                case 'E' -> throw readError(length);
+                case 'N', 'S', 'A' -> stream.skip(length - 4);
+                default -> throw new IOException("unexpected protocol message '" + (char) type
+                        + "' in the replication stream from " + address);
+            }
+        }
+    }
+
+    private boolean awaitReadable(long waitMillis) throws IOException {
+        stream.setNetworkTimeout((int) Math.min(Integer.MAX_VALUE, waitMillis));
+        try {
+            stream.peekChar();
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    void sendCopyData(byte[] data) throws IOException {
+        stream.sendChar('d');
+        stream.sendInteger4(data.length + 4);
+        stream.send(data);
+        stream.flush();
+    }
+
+    void sendCopyDone() throws IOException {
+        stream.sendChar('c');
+        stream.sendInteger4(4);
+        stream.flush();
+    }
+
+    /** After both sides ended the copy: reads what the server sends until it is ready for a new command. */
+    QueryResult readResultsAfterCopy() throws IOException {
+        stream.setNetworkTimeout(MESSAGE_BODY_TIMEOUT_MILLIS);
+        return readResults();
+    }
+
+    private void sendQuery(String command) throws IOException {
+        byte[] sql = command.getBytes(StandardCharsets.UTF_8);
+        stream.setNetworkTimeout(MESSAGE_BODY_TIMEOUT_MILLIS);
+        stream.sendChar('Q');
+        stream.sendInteger4(sql.length + 5);
+        stream.send(sql);
+        stream.sendChar(0);
+        stream.flush();
+    }
+
+    private QueryResult readResults() throws IOException {
+        int type = stream.receiveChar();
+        return readResults(type, stream.receiveInteger4());
+    }
+
+    /** Reads result messages, starting with one whose type and length are already read, up to ReadyForQuery. */
+    private QueryResult readResults(int firstType, int firstLength) throws IOException {
+        List<String> columns = List.of();
+        List<byte[][]> rows = new ArrayList<>();
+        ServerError error = null;
+        int type = firstType;
+        int length = firstLength;
+        while (true) {
+            switch (type) {
+                case 'T' -> columns = readRowDescription();
+                case 'D' -> rows.add(readDataRow());
+                case 'E' -> error = readError(length);
+                case 'Z' -> {
+                    stream.skip(length - 4);
+                    if (error != null) {
+                        throw error;
+                    }
+                    return new QueryResult(columns, rows);
+                }
+                case 'd' -> stream.skip(length - 4); // data still in flight after our CopyDone
+                default -> stream.skip(length - 4); // C, I, N, S, c, W carry nothing we need here
+            }
+            type = stream.receiveChar();
+            length = stream.receiveInteger4();
+        }
+    }
+
+    private List<String> readRowDescription() throws IOException {
+        int count = stream.receiveInteger2();
+        List<String> names = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            names.add(stream.receiveString());
+            stream.skip(18); // table oid, attnum, type oid, typlen, typmod, format
+        }
+        return names;
+    }
+
+    private byte[][] readDataRow() throws IOException {
+        int count = stream.receiveInteger2();
+        byte[][] values = new byte[count][];
+        for (int i = 0; i < count; i++) {
+            int len = stream.receiveInteger4();
+            values[i] = len < 0 ? null : stream.receive(len);
+        }
+        return values;
+    }
+
+    private ServerError readError(int length) throws IOException {
+        byte[] body = stream.receive(length - 4);
+        String severity = "ERROR";
+        String code = "";
+        String message = "";
+        String detail = null;
+        String hint = null;
+        int pos = 0;
+        while (pos < body.length && body[pos] != 0) {
+            byte field = body[pos++];
+            int end = pos;
+            while (end < body.length && body[end] != 0) {
+                end++;
+            }
+            String value = new String(body, pos, end - pos, StandardCharsets.UTF_8);
+            pos = end + 1;
+            switch (field) {
+                case 'V' -> severity = value;
+                case 'C' -> code = value;
+                case 'M' -> message = value;
+                case 'D' -> detail = value;
+                case 'H' -> hint = value;
+                default -> { }
+            }
+        }
+        return new ServerError(severity, code, message, detail, hint);
+    }
+
+    @Override
+    public void close() {
+        try {
+            jdbc.close();
+        } catch (SQLException e) {
+            // The connection is being dropped either way; nothing an operator could act on.
+            System.getLogger(ReplicationConnection.class.getName())
+                    .log(System.Logger.Level.DEBUG, "closing the replication connection: " + e.getMessage());
+        }
+    }
+
+    /** A message of the copy stream. */
+    sealed interface CopyMessage {
+        /** CopyData: an XLogData ('w') or keepalive ('k') message. */
+        record Data(byte[] payload) implements CopyMessage {
+        }
+
+        /** The server ended its side of the copy (end of timeline, or our CopyDone answered). */
+        enum Done implements CopyMessage { INSTANCE }
+
+        /** The server ended the command without a CopyDone (controlled shutdown). */
+        enum CommandComplete implements CopyMessage { INSTANCE }
+    }
+
+    /** Rows of a simple-query result, values as raw bytes. */
+    record QueryResult(List<String> columns, List<byte[][]> rows) {
+
+        Optional<String> text(int row, String column) {
+            int index = columns.indexOf(column);
+            if (index < 0 || row >= rows.size() || rows.get(row)[index] == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new String(rows.get(row)[index], StandardCharsets.UTF_8));
+        }
+
+        byte[] bytes(int row, String column) {
+            return rows.get(row)[columns.indexOf(column)];
+        }
+
+        boolean isEmpty() {
+            return rows.isEmpty();
+        }
+    }
+
+    static EOFException closedByServer(String address) {
+        return new EOFException("the server at " + address + " closed the connection");
+    }
+}

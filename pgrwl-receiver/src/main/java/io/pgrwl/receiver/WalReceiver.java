@@ -1,0 +1,177 @@
+package io.pgrwl.receiver;
+
+import io.pgrwl.receiver.ReplicationConnection.QueryResult;
+import io.pgrwl.receiver.WalDirectory.StartPoint;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Receive mode's engine: connects, checks the server and the directory, finds where to start, streams, and on
+ * connection loss reconnects with capped exponential backoff, like {@code pg_receivewal}'s main loop
+ * ({@code pg_receivewal.c} {@code StreamLog}).
+ *
+ * <p>{@link #run()} blocks on the calling thread; {@link #requestStop()} and {@link #status()} are thread-safe.
+ */
+public final class WalReceiver {
+
+    private static final System.Logger LOG = System.getLogger(WalReceiver.class.getName());
+    private static final int MIN_SERVER_VERSION = 150000;
+
+    private final ReceiverSettings settings;
+    private final ConnectionSettings connection;
+    private final ReceiverState state = new ReceiverState();
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    /**
+     * @param settings what to receive; not null
+     * @param connection where to connect; not null
+     */
+    public WalReceiver(ReceiverSettings settings, ConnectionSettings connection) {
+        this.settings = settings;
+        this.connection = connection;
+    }
+
+    /** @return a snapshot of positions and counters; never null */
+    public ReceiverStatus status() {
+        return state.snapshot();
+    }
+
+    /**
+     * Asks {@link #run()} to fsync, send a final status, end the stream and return. Idempotent; does not block.
+     */
+    public void requestStop() {
+        stop.countDown();
+    }
+
+    private boolean stopRequested() {
+        return stop.getCount() == 0;
+    }
+
+    /**
+     * Receives WAL until {@link #requestStop()} (returns normally) or a fatal error.
+     *
+     * @throws ReceiverException fatal: the message says what happened and what to do; also thrown on the first
+     *     connection loss when {@code no_loop} is set
+     * @throws InterruptedException if the thread is interrupted while waiting to reconnect
+     */
+    public void run() throws ReceiverException, InterruptedException {
+        WalDirectory directory = WalDirectory.open(settings.directory());
+        Duration delay = settings.reconnectMin();
+        while (!stopRequested()) {
+            long started = System.nanoTime();
+            try {
+                streamOnce(directory);
+            } catch (ReceiverException e) {
+                if (e.fatal()) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.WARNING, e.getMessage());
+            } finally {
+                state.connected = false;
+            }
+            if (stopRequested()) {
+                break;
+            }
+            if (settings.noLoop()) {
+                throw ReceiverException.fatal("disconnected from " + connection.address()
+                        + " and receiver.no_loop is true: exiting", null);
+            }
+            if (System.nanoTime() - started > settings.reconnectMax().toNanos()) {
+                delay = settings.reconnectMin(); // the last session was healthy: start the backoff over
+            }
+            LOG.log(System.Logger.Level.INFO, "disconnected; reconnecting to " + connection.address() + " in "
+                    + delay.toMillis() + " ms");
+            if (stop.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
+                break;
+            }
+            delay = delay.multipliedBy(2).compareTo(settings.reconnectMax()) > 0 ? settings.reconnectMax()
+                    : delay.multipliedBy(2);
+            state.reconnects.incrementAndGet();
+        }
+        LOG.log(System.Logger.Level.INFO, "receiver stopped; WAL is durable up to " + new Lsn(state.flushedLsn));
+    }
+
+    private void streamOnce(WalDirectory directory) throws ReceiverException {
+        ReplicationConnection conn = connect();
+        try (conn) {
+            int segmentSize = checkServer(conn);
+            QueryResult identity = conn.query("IDENTIFY_SYSTEM");
+            String systemId = identity.text(0, "systemid").orElseThrow();
+            int serverTimeline = Integer.parseInt(identity.text(0, "timeline").orElseThrow());
+            Lsn serverPosition = Lsn.parse(identity.text(0, "xlogpos").orElseThrow());
+            directory.verifyIdentity(systemId, segmentSize);
+            state.systemIdentifier = systemId;
+            state.segmentSize = segmentSize;
+            Optional<StartPoint> slotStart = ensureSlot(conn);
+            StartPoint start = directory.findStreamingStart(segmentSize)
+                    .or(() -> slotStart)
+                    .orElse(new StartPoint(serverPosition, serverTimeline));
+            if (start.timeline() > serverTimeline) {
+                throw ReceiverException.fatal("main.directory holds WAL of timeline " + start.timeline()
+                        + ", but the server at " + conn.address() + " is on timeline " + serverTimeline + " (starting"
+                        + " timeline " + start.timeline() + " is not present in the server). Is pgrwl connected to the"
+                        + " right server?", null);
+            }
+            new WalStream(conn, directory, segmentSize, settings.slot(), settings.statusInterval().toMillis(),
+                    this::stopRequested, state)
+                    .receive(start.position().segmentStart(segmentSize), start.timeline());
+        } catch (ServerError e) {
+            throw ReceiverException.transientFailure("replication command failed on " + conn.address() + ": "
+                    + e.describe(), e);
+        } catch (IOException e) {
+            throw ReceiverException.transientFailure("lost the replication connection to " + conn.address() + ": "
+                    + e, e);
+        }
+    }
+
+    private ReplicationConnection connect() throws ReceiverException {
+        try {
+            return ReplicationConnection.open(connection);
+        } catch (SQLException e) {
+            throw ConnectFailures.classify(e, connection);
+        }
+    }
+
+    /** @return the segment size; throws fatal for a server older than 15 */
+    private int checkServer(ReplicationConnection conn) throws IOException, ReceiverException {
+        String version = conn.query("SHOW server_version_num").text(0, "server_version_num").orElse("0");
+        if (Integer.parseInt(version) < MIN_SERVER_VERSION) {
+            throw ReceiverException.fatal("the server at " + conn.address() + " runs PostgreSQL " + version
+                    + "; pgrwl needs PostgreSQL 15 or newer (it uses READ_REPLICATION_SLOT)", null);
+        }
+        String text = conn.query("SHOW wal_segment_size").text(0, "wal_segment_size").orElse("");
+        return SegmentSize.parse(text);
+    }
+
+    /** Reads the slot, creating it when missing and allowed. @return the slot's restart position, if it has one */
+    private Optional<StartPoint> ensureSlot(ReplicationConnection conn) throws IOException, ReceiverException {
+        String slot = settings.slot();
+        QueryResult r = conn.query("READ_REPLICATION_SLOT " + slot);
+        if (r.text(0, "slot_type").isEmpty()) {
+            if (!settings.createSlot()) {
+                throw ReceiverException.fatal("replication slot \"" + slot + "\" does not exist on " + conn.address()
+                        + "; create it (SELECT pg_create_physical_replication_slot('" + slot + "', true)) or set"
+                        + " receiver.create_slot: true", null);
+            }
+            LOG.log(System.Logger.Level.WARNING, "replication slot \"" + slot + "\" does not exist on "
+                    + conn.address() + "; creating it (physical, RESERVE_WAL)");
+            conn.query("CREATE_REPLICATION_SLOT \"" + slot + "\" PHYSICAL RESERVE_WAL");
+            r = conn.query("READ_REPLICATION_SLOT " + slot);
+        }
+        String type = r.text(0, "slot_type").orElse("");
+        if (!"physical".equals(type)) {
+            throw ReceiverException.fatal("replication slot \"" + slot + "\" on " + conn.address() + " is a " + type
+                    + " slot; pgrwl needs a physical slot: choose another receiver.slot", null);
+        }
+        Optional<String> restart = r.text(0, "restart_lsn");
+        Optional<String> tli = r.text(0, "restart_tli");
+        if (restart.isEmpty() || tli.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new StartPoint(Lsn.parse(restart.get()), Integer.parseInt(tli.get())));
+    }
+}

@@ -1,0 +1,132 @@
+package io.pgrwl.receiver;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One WAL segment being received, written as {@code NAME.partial} exactly as {@code pg_receivewal} does
+ * ({@code receivelog.c} {@code open_walfile}/{@code close_walfile}, {@code walmethods.c} {@code dir_open_for_write}):
+ * a new file is padded with zeros to the segment size and fsynced with its directory; an existing one must be empty or
+ * exactly one segment long; a complete segment is renamed to {@code NAME} durably.
+ *
+ * <p>Not thread-safe.
+ */
+final class WalSegmentFile implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(WalSegmentFile.class.getName());
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+
+    private final WalDirectory directory;
+    private final WalFileName name;
+    private final int segmentSize;
+    private final FileChannel channel;
+    private long position;
+
+    private WalSegmentFile(WalDirectory directory, WalFileName name, int segmentSize, FileChannel channel) {
+        this.directory = directory;
+        this.name = name;
+        this.segmentSize = segmentSize;
+        this.channel = channel;
+    }
+
+    /**
+     * Opens (creating and padding if needed) the {@code .partial} file of a segment, positioned at its start.
+     *
+     * @throws ReceiverException fatal when an existing file has the wrong size or an fsync fails
+     * @throws IOException when the file cannot be created or padded (for example a full disk)
+     */
+    static WalSegmentFile open(WalDirectory directory, WalFileName segment, int segmentSize)
+            throws IOException, ReceiverException {
+        WalFileName partial = segment.asPartial();
+        Path path = directory.path().resolve(partial.fileName(segmentSize));
+        if (Files.exists(path)) {
+            long size = Files.size(path);
+            if (size == segmentSize) {
+                FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE);
+                // pg_receivewal fsyncs a reopened file "in case of a previous crash"
+                WalDirectory.force(ch, path);
+                return new WalSegmentFile(directory, segment, segmentSize, ch);
+            }
+            if (size != 0) {
+                throw ReceiverException.fatal("WAL file \"" + path + "\" has " + size + " bytes, should be 0 or "
+                        + segmentSize + ": it was truncated or not written by pgrwl or pg_receivewal. Move it out of"
+                        + " main.directory (keep it for inspection) and restart pgrwl; it re-streams the segment.", null);
+            }
+        }
+        FileChannel ch = directory.createPrivateFile(path);
+        try {
+            pad(ch, segmentSize);
+            WalDirectory.force(ch, path);
+        } catch (IOException e) {
+            ch.close();
+            Files.deleteIfExists(path);
+            throw new IOException("could not pad WAL file \"" + path + "\" to " + segmentSize + " bytes: " + e, e);
+        }
+        directory.fsync();
+        return new WalSegmentFile(directory, segment, segmentSize, ch);
+    }
+
+    private static void pad(FileChannel ch, int segmentSize) throws IOException {
+        long written = 0;
+        while (written < segmentSize) {
+            ByteBuffer zeros = ZEROS.duplicate();
+            zeros.limit((int) Math.min(zeros.capacity(), segmentSize - written));
+            written += ch.write(zeros, written);
+        }
+    }
+
+    WalFileName name() {
+        return name;
+    }
+
+    /** @return the bytes written so far, i.e. the offset of the next byte inside the segment */
+    long position() {
+        return position;
+    }
+
+    void write(byte[] data, int offset, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
+        }
+    }
+
+    /** fdatasync; a failure is fatal and never retried (the kernel may have dropped the dirty pages). */
+    void sync() throws ReceiverException {
+        WalDirectory.forceOrDie(channel, partialPath());
+    }
+
+    /**
+     * Fsyncs and closes the file; renames {@code NAME.partial} to {@code NAME} when the segment is complete.
+     *
+     * @return whether the segment was complete (and renamed)
+     */
+    boolean closeAndRenameIfComplete() throws ReceiverException, IOException {
+        sync();
+        channel.close();
+        Path partial = partialPath();
+        if (position == segmentSize) {
+            Path complete = directory.path().resolve(name.fileName(segmentSize));
+            Files.move(partial, complete, StandardCopyOption.ATOMIC_MOVE);
+            directory.fsync();
+            return true;
+        }
+        LOG.log(System.Logger.Level.INFO, "not renaming \"" + partial.getFileName() + "\", segment is not complete");
+        directory.fsync();
+        return false;
+    }
+
+    private Path partialPath() {
+        return directory.path().resolve(name.asPartial().fileName(segmentSize));
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

@@ -1,0 +1,230 @@
+package io.pgrwl.server;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Loads the configuration strictly: a YAML or JSON file (optional), {@code ${VAR}} placeholders in its values (a
+ * variable that is not set is an error, never an empty string), then {@code PGRWL_<SECTION>_<KEY>} environment
+ * variables over any key. Unknown keys, wrong types and missing required values are reported together, each naming
+ * its key.
+ *
+ * <p>Why not Helidon Config for this: it silently keeps an unresolved {@code ${VAR}} as literal text and lets
+ * unprefixed environment variables such as {@code MAIN_DIRECTORY} override keys; an archiver must fail loudly instead.
+ */
+final class ConfigLoader {
+
+    /** The keys this version knows, with their types; see README "Configuration reference". */
+    static final Map<String, Type> KEYS = keys();
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+    enum Type { STRING, INT, BOOL, DURATION }
+
+    private final Map<String, String> env;
+
+    ConfigLoader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    private static Map<String, Type> keys() {
+        Map<String, Type> k = new LinkedHashMap<>();
+        k.put("main.listen_port", Type.INT);
+        k.put("main.directory", Type.STRING);
+        k.put("receiver.slot", Type.STRING);
+        k.put("receiver.no_loop", Type.BOOL);
+        k.put("receiver.status_interval", Type.DURATION);
+        k.put("receiver.create_slot", Type.BOOL);
+        k.put("receiver.application_name", Type.STRING);
+        k.put("log.level", Type.STRING);
+        k.put("log.format", Type.STRING);
+        k.put("log.add_source", Type.BOOL);
+        return Map.copyOf(k);
+    }
+
+    /** @return the environment variable that overrides {@code key}, e.g. PGRWL_RECEIVER_SLOT */
+    static String envName(String key) {
+        return "PGRWL_" + key.replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * @param file the config file, or null for environment variables only
+     * @param mode the mode the config is for (decides what is required)
+     * @throws ConfigException listing every problem
+     */
+    PgrwlConfig load(Path file, Mode mode) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> values = new LinkedHashMap<>();
+        if (file != null) {
+            readFile(file, values, problems);
+        }
+        for (String key : KEYS.keySet()) {
+            String override = env.get(envName(key));
+            if (override != null) {
+                values.put(key, override);
+            }
+        }
+        PgrwlConfig config = bind(values, mode, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
+    }
+
+    private void readFile(Path file, Map<String, String> values, List<String> problems) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".yml") && !name.endsWith(".yaml") && !name.endsWith(".json")) {
+            problems.add(file + ": unexpected config file extension (use .yml, .yaml or .json)");
+            return;
+        }
+        Object root;
+        try (Reader reader = Files.newBufferedReader(file)) {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+        } catch (IOException e) {
+            problems.add(file + ": cannot read the config file: " + e);
+            return;
+        } catch (YAMLException e) {
+            problems.add(file + ": not valid YAML/JSON: " + e.getMessage().replace('\n', ' '));
+            return;
+        }
+        if (root == null) {
+            return;
+        }
+        if (!(root instanceof Map<?, ?> map)) {
+            problems.add(file + ": the top level must be a mapping of sections (main, receiver, log, ...)");
+            return;
+        }
+        flatten("", map, values, problems);
+    }
+
+    private void flatten(String prefix, Map<?, ?> map, Map<String, String> values, List<String> problems) {
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            String key = prefix + e.getKey();
+            Object value = e.getValue();
+            if (value instanceof Map<?, ?> section) {
+                if (KEYS.containsKey(key)) {
+                    problems.add(key + ": expected a single value, found a section");
+                } else if (KEYS.keySet().stream().noneMatch(k -> k.startsWith(key + "."))) {
+                    problems.add(key + ": unknown section");
+                } else {
+                    flatten(key + ".", section, values, problems);
+                }
+            } else if (!KEYS.containsKey(key)) {
+                problems.add(key + ": unknown key");
+            } else if (value instanceof List<?>) {
+                problems.add(key + ": expected a single value, found a list");
+            } else if (value != null) {
+                expand(key, value.toString(), problems).ifPresent(v -> values.put(key, v));
+            }
+        }
+    }
+
+    private java.util.Optional<String> expand(String key, String raw, List<String> problems) {
+        Matcher m = PLACEHOLDER.matcher(raw);
+        StringBuilder out = new StringBuilder();
+        boolean missing = false;
+        while (m.find()) {
+            String value = env.get(m.group(1));
+            if (value == null) {
+                problems.add(key + ": environment variable " + m.group(1) + " (used as ${" + m.group(1) + "}) is not set");
+                missing = true;
+                value = "";
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return missing ? java.util.Optional.empty() : java.util.Optional.of(out.toString());
+    }
+
+    private PgrwlConfig bind(Map<String, String> v, Mode mode, List<String> problems) {
+        Values values = new Values(v, problems);
+        String directory = values.get("main.directory", Function.identity(), null);
+        if (directory == null || directory.isBlank()) {
+            problems.add("main.directory: required (the directory WAL is received into)");
+        }
+        int port = values.get("main.listen_port", Integer::parseInt, 7070);
+        if (port < 0 || port > 65535) {
+            problems.add("main.listen_port: " + port + " is not a TCP port (0-65535)");
+        }
+        String slot = values.get("receiver.slot", Function.identity(), null);
+        if (mode == Mode.RECEIVE && (slot == null || slot.isBlank())) {
+            problems.add("receiver.slot: required in receive mode (the replication slot to stream from)");
+        } else if (slot != null && !slot.matches("[a-z0-9_]{1,63}")) {
+            problems.add("receiver.slot: \"" + slot + "\" is not a valid slot name (1-63 of a-z, 0-9, _)");
+        }
+        Duration status = values.get("receiver.status_interval", Durations::parse, Duration.ofSeconds(10));
+        PgrwlConfig.Receiver receiver = new PgrwlConfig.Receiver(slot, values.get("receiver.no_loop", ConfigLoader::bool,
+                false), status, values.get("receiver.create_slot", ConfigLoader::bool, true),
+                values.get("receiver.application_name", Function.identity(), slot));
+        PgrwlConfig.Log log = new PgrwlConfig.Log(
+                values.get("log.level", ConfigLoader::level, System.Logger.Level.INFO),
+                values.get("log.format", ConfigLoader::jsonFormat, false),
+                values.get("log.add_source", ConfigLoader::bool, false));
+        return new PgrwlConfig(port, directory == null ? null : Path.of(directory), receiver, log);
+    }
+
+    static boolean bool(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("\"" + text + "\" is not a boolean (true or false)");
+        };
+    }
+
+    static System.Logger.Level level(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "trace" -> System.Logger.Level.TRACE;
+            case "debug" -> System.Logger.Level.DEBUG;
+            case "info" -> System.Logger.Level.INFO;
+            case "warn" -> System.Logger.Level.WARNING;
+            case "error" -> System.Logger.Level.ERROR;
+            default -> throw new IllegalArgumentException("\"" + text + "\" is not one of trace, debug, info, warn, error");
+        };
+    }
+
+    static boolean jsonFormat(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "json" -> true;
+            case "text" -> false;
+            default -> throw new IllegalArgumentException("\"" + text + "\" is not one of text, json");
+        };
+    }
+
+    /** Typed access that records a problem naming the key instead of throwing. */
+    private record Values(Map<String, String> raw, List<String> problems) {
+        <T> T get(String key, Function<String, T> parse, T fallback) {
+            String text = raw.get(key);
+            if (text == null) {
+                return fallback;
+            }
+            try {
+                return parse.apply(text);
+            } catch (NumberFormatException e) {
+                problems.add(key + ": \"" + text + "\" is not a whole number");
+            } catch (IllegalArgumentException e) {
+                problems.add(key + ": " + e.getMessage());
+            }
+            return fallback;
+        }
+    }
+
+    static Set<String> knownKeys() {
+        return KEYS.keySet();
+    }
+}

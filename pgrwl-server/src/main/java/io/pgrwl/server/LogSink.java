@@ -1,0 +1,185 @@
+package io.pgrwl.server;
+
+import java.io.PrintStream;
+import java.text.MessageFormat;
+import java.time.Instant;
+import java.util.ResourceBundle;
+import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+
+/**
+ * Where every {@link System.Logger} of pgrwl and its plugins writes: one line per event on stderr, as text or JSON,
+ * at the configured level. Also receives {@code java.util.logging} (PgJDBC) records.
+ *
+ * <p>Thread-safe: each line is written with a single {@code println}.
+ */
+public final class LogSink extends System.LoggerFinder {
+
+    private static volatile System.Logger.Level threshold = System.Logger.Level.INFO;
+    private static volatile boolean json;
+    private static volatile boolean addSource;
+    private static final PrintStream OUT = System.err;
+
+    /** Used by {@link java.util.ServiceLoader}. */
+    public LogSink() {
+    }
+
+    /** Applies {@code log.*}; may be called at any time. */
+    static void configure(PgrwlConfig.Log log) {
+        threshold = log.level();
+        json = log.json();
+        addSource = log.addSource();
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        root.addHandler(new JulBridge());
+        root.setLevel(log.level() == System.Logger.Level.TRACE ? java.util.logging.Level.ALL
+                : java.util.logging.Level.INFO);
+    }
+
+    @Override
+    public System.Logger getLogger(String name, Module module) {
+        return new Logger(name, isJdkInternal(name));
+    }
+
+    /** The JDK's own loggers (java.*, jdk.*, sun.*) only speak at INFO and above, whatever log.level says. */
+    private static boolean isJdkInternal(String name) {
+        return name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun.");
+    }
+
+    static void write(System.Logger.Level level, String logger, String message, Throwable error) {
+        if (level.getSeverity() < threshold.getSeverity()) {
+            return;
+        }
+        String source = addSource ? callerOutsideLogging() : null;
+        String text = error == null ? message : message + ": " + error;
+        OUT.println(json ? jsonLine(level, logger, text, source) : textLine(level, logger, text, source));
+    }
+
+    private static String textLine(System.Logger.Level level, String logger, String text, String source) {
+        return Instant.now() + " " + levelName(level) + " [" + shortName(logger) + "] "
+                + (source == null ? "" : "(" + source + ") ") + text;
+    }
+
+    private static String jsonLine(System.Logger.Level level, String logger, String text, String source) {
+        StringBuilder b = new StringBuilder(128).append("{\"time\":\"").append(Instant.now()).append("\",\"level\":\"")
+                .append(levelName(level)).append("\",\"logger\":");
+        quote(b, logger);
+        if (source != null) {
+            b.append(",\"source\":");
+            quote(b, source);
+        }
+        b.append(",\"msg\":");
+        quote(b, text);
+        return b.append('}').toString();
+    }
+
+    static void quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+
+    private static String levelName(System.Logger.Level level) {
+        return switch (level) {
+            case TRACE -> "TRACE";
+            case DEBUG -> "DEBUG";
+            case WARNING -> "WARN";
+            case ERROR -> "ERROR";
+            default -> "INFO";
+        };
+    }
+
+    private static String shortName(String logger) {
+        int dot = logger.lastIndexOf('.');
+        return dot < 0 ? logger : logger.substring(dot + 1);
+    }
+
+    private static String callerOutsideLogging() {
+        return StackWalker.getInstance().walk(frames -> frames
+                .filter(f -> !f.getClassName().startsWith(LogSink.class.getName())
+                        && !f.getClassName().startsWith("java.util.logging")
+                        && !f.getClassName().startsWith("jdk.internal.logger")
+                        && !f.getClassName().startsWith("sun.util.logging"))
+                .findFirst()
+                .map(f -> f.getFileName() + ":" + f.getLineNumber())
+                .orElse("?"));
+    }
+
+    private record Logger(String name, boolean quiet) implements System.Logger {
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public boolean isLoggable(Level level) {
+            return level != Level.OFF && level.getSeverity() >= threshold.getSeverity()
+                    && (!quiet || level.getSeverity() >= Level.INFO.getSeverity());
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+            if (isLoggable(level)) {
+                write(level, name, msg, thrown);
+            }
+        }
+
+        @Override
+        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+            if (isLoggable(level)) {
+                write(level, name, params == null || params.length == 0 ? format : MessageFormat.format(format, params),
+                        null);
+            }
+        }
+
+        @Override
+        public void log(Level level, Supplier<String> supplier) {
+            if (isLoggable(level)) {
+                write(level, name, supplier.get(), null);
+            }
+        }
+    }
+
+    private static final class JulBridge extends Handler {
+        @Override
+        public void publish(LogRecord r) {
+            int v = r.getLevel().intValue();
+            System.Logger.Level level = v >= 1000 ? System.Logger.Level.ERROR : v >= 900 ? System.Logger.Level.WARNING
+                    : v >= 800 ? System.Logger.Level.INFO : v >= 500 ? System.Logger.Level.DEBUG
+                    : System.Logger.Level.TRACE;
+            String message = r.getParameters() == null || r.getParameters().length == 0 ? r.getMessage()
+                    : MessageFormat.format(r.getMessage(), r.getParameters());
+            write(level, r.getLoggerName() == null ? "jul" : r.getLoggerName(), message, r.getThrown());
+        }
+
+        @Override
+        public void flush() {
+            OUT.flush();
+        }
+
+        @Override
+        public void close() {
+            flush();
+        }
+    }
+}

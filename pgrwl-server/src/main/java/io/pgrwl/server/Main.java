@@ -1,0 +1,152 @@
+package io.pgrwl.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pgrwl}: the command line. {@code pgrwl -c config.yml -m receive} (or {@code PGRWL_MODE}) runs a mode;
+ * {@code pgrwl daemon -c … -m …} is the Go pgrwl's spelling of the same; {@code pgrwl validate} checks a config.
+ *
+ * <p>Exit status: 0 success, 1 a runtime failure (the log says why), 2 a usage or configuration error.
+ */
+@Command(name = "pgrwl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Streams PostgreSQL WAL over the replication protocol into an archive.",
+        subcommands = {Main.Daemon.class, Main.Validate.class})
+public final class Main implements Callable<Integer> {
+
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "config file (YAML or JSON); default: $PGRWL_CONFIG_PATH, else environment variables only")
+    Path config;
+
+    @Option(names = {"-m", "--mode"}, paramLabel = "MODE",
+            description = "receive; default: $PGRWL_MODE (or $PGRWL_DAEMON_MODE)")
+    String mode;
+
+    /**
+     * Runs pgrwl and exits the JVM with its status.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    static int execute(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        return runDaemon(config, mode);
+    }
+
+    static int runDaemon(Path configOption, String modeOption) {
+        Map<String, String> env = System.getenv();
+        PgrwlConfig config;
+        Mode mode;
+        try {
+            mode = Mode.parse(firstNonNull(modeOption, env.get("PGRWL_MODE"), env.get("PGRWL_DAEMON_MODE")), "--mode");
+            config = new ConfigLoader(env).load(configPath(configOption, env), mode);
+        } catch (ConfigException e) {
+            System.err.println("pgrwl: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        LogSink.configure(config.log());
+        return switch (mode) {
+            case RECEIVE -> new ReceiveMode(config, env).run();
+        };
+    }
+
+    static Path configPath(Path option, Map<String, String> env) {
+        if (option != null) {
+            return option;
+        }
+        String fromEnv = env.get("PGRWL_CONFIG_PATH");
+        return fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv);
+    }
+
+    static String firstNonNull(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** {@code pgrwl daemon -c config.yml -m receive}, as the Go pgrwl. */
+    @Command(name = "daemon", mixinStandardHelpOptions = true, description = "Runs a mode (same as pgrwl -c … -m …).")
+    static final class Daemon implements Callable<Integer> {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "config file (YAML or JSON)")
+        Path config;
+
+        @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "receive")
+        String mode;
+
+        @Override
+        public Integer call() {
+            return runDaemon(config, mode);
+        }
+    }
+
+    /** {@code pgrwl validate -c config.yml [-m receive]}: prints every problem, or says the config is valid. */
+    @Command(name = "validate", mixinStandardHelpOptions = true, description = "Checks a configuration and exits.")
+    static final class Validate implements Callable<Integer> {
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "config file (YAML or JSON)")
+        Path config;
+
+        @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "receive (default)")
+        String mode;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Map<String, String> env = System.getenv();
+            PrintWriter out = spec.commandLine().getOut();
+            try {
+                Mode m = Mode.parse(firstNonNull(mode, env.get("PGRWL_MODE"), env.get("PGRWL_DAEMON_MODE"), "receive"),
+                        "--mode");
+                new ConfigLoader(env).load(configPath(config, env), m);
+                out.println("configuration is valid");
+                return 0;
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("pgrwl: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+        }
+    }
+
+    /** Reads the version Maven wrote into {@code version.properties}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"pgrwl " + version()};
+        }
+    }
+
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
