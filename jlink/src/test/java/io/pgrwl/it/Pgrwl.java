@@ -1,0 +1,118 @@
+package io.pgrwl.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** pgrwl run through the runtime image's launcher, bin/pgrwl, as users run it. */
+final class Pgrwl implements AutoCloseable {
+
+    final Path config;
+    final Path log;
+    private final Map<String, String> env = new HashMap<>();
+    private final List<String> args;
+    private Process process;
+
+    private Pgrwl(Path config, Path log, List<String> args) {
+        this.config = config;
+        this.log = log;
+        this.args = args;
+    }
+
+    static Path image() {
+        return Path.of(System.getProperty("pgrwl.image", "target/pgrwl"));
+    }
+
+    static Path launcher() {
+        return image().resolve("bin/pgrwl");
+    }
+
+    /** A receive-mode pgrwl for {@code cluster}, with the YAML given written to a config file. */
+    static Pgrwl receive(Path base, String name, PgCluster cluster, String yaml) throws IOException {
+        Path config = base.resolve(name + ".yml");
+        Files.writeString(config, yaml);
+        Pgrwl p = new Pgrwl(config, base.resolve(name + ".log"), List.of("-c", config.toString(), "-m", "receive"));
+        p.env.put("PGHOST", "127.0.0.1");
+        p.env.put("PGPORT", Integer.toString(cluster.port));
+        p.env.put("PGUSER", "postgres");
+        return p;
+    }
+
+    static String config(Path directory, String slot, String... more) {
+        StringBuilder y = new StringBuilder()
+                .append("main:\n  listen_port: 0\n  directory: ").append(directory).append('\n')
+                .append("receiver:\n  slot: ").append(slot).append('\n');
+        for (String line : more) {
+            y.append("  ").append(line).append('\n');
+        }
+        y.append("log:\n  level: trace\n");
+        return y.toString();
+    }
+
+    Pgrwl env(String name, String value) {
+        if (value == null) {
+            env.remove(name);
+        } else {
+            env.put(name, value);
+        }
+        return this;
+    }
+
+    Pgrwl start() throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(launcher().toString());
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        pb.environment().putAll(env);
+        process = pb.start();
+        return this;
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGTERM, then waits for exit. @return the exit status */
+    int stop() throws Exception {
+        process.destroy();
+        return awaitExit(Duration.ofSeconds(60));
+    }
+
+    /** SIGKILL: a crash of pgrwl. */
+    void kill() throws Exception {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    int awaitExit(Duration timeout) throws Exception {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("pgrwl did not exit within " + timeout + "; log:\n" + logText());
+        }
+        return process.exitValue();
+    }
+
+    String logText() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    void awaitLog(String text, Duration timeout) throws Exception {
+        Await.until("pgrwl log to contain \"" + text + "\"", timeout, () -> logText().contains(text));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (alive()) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
