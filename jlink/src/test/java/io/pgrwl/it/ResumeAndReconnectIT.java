@@ -1,0 +1,107 @@
+package io.pgrwl.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * pgrwl survives its own crash (SIGKILL mid-segment, then restart resumes from the .partial) and loses nothing when
+ * its walsender is terminated or PostgreSQL restarts: it reconnects by itself.
+ */
+class ResumeAndReconnectIT {
+
+    @Test
+    void resumesFromThePartialAfterSigkill() throws Exception {
+        Path base = Os.tempDir("pgrwl-kill");
+        try (PgCluster pg = PgCluster.init(base, "primary", 1).start()) {
+            pg.execute("select pg_create_physical_replication_slot('pgrwl', true),"
+                    + " pg_create_physical_replication_slot('recv', true)");
+            Path mine = base.resolve("pgrwl-wal");
+            Path reference = base.resolve("recv-wal");
+            try (PgReceiveWal recv = new PgReceiveWal(pg, reference, "recv").start()) {
+                Pgrwl first = Pgrwl.receive(base, "pgrwl", pg, Pgrwl.config(mine, "pgrwl")).start();
+                CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
+                    try {
+                        pg.pgbenchInit(10);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Await.until("pgrwl completed 10 segments", Duration.ofMinutes(2),
+                        () -> WalDirs.completed(mine).size() >= 10);
+                first.kill();
+                try (var files = Files.list(mine)) {
+                    assertTrue(files.anyMatch(f -> f.toString().endsWith(".partial")), "killed mid-segment");
+                }
+                try (Pgrwl second = Pgrwl.receive(base, "pgrwl2", pg, Pgrwl.config(mine, "pgrwl")).start()) {
+                    load.get();
+                    pg.execute("select pg_switch_wal()");
+                    String target = pg.queryOne("select pg_current_wal_lsn()");
+                    Slots.awaitFlushed(pg, "pgrwl", target, Duration.ofMinutes(2));
+                    Slots.awaitFlushed(pg, "recv", target, Duration.ofMinutes(2));
+                    assertTrue(second.logText().contains(".partial") || second.logText().contains("streaming WAL"));
+                    assertEquals(0, second.stop());
+                }
+                recv.stop();
+            }
+            WalDirs.assertIdentical(reference, mine);
+        }
+        Os.deleteTree(base);
+    }
+
+    @Test
+    void reconnectsAfterWalsenderTerminationAndServerRestart() throws Exception {
+        Path base = Os.tempDir("pgrwl-reconnect");
+        try (PgCluster pg = PgCluster.init(base, "primary", 1).start()) {
+            pg.execute("select pg_create_physical_replication_slot('pgrwl', true),"
+                    + " pg_create_physical_replication_slot('recv', true)", "create table t(id int, v text)");
+            Path mine = base.resolve("pgrwl-wal");
+            Path reference = base.resolve("recv-wal");
+            try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, Pgrwl.config(mine, "pgrwl")).start();
+                 PgReceiveWal recv = new PgReceiveWal(pg, reference, "recv").start()) {
+                String pid = awaitWalsender(pg, null);
+                insertAndSwitch(pg);
+                pg.execute("select pg_terminate_backend(" + pid + ")");
+                String pid2 = awaitWalsender(pg, pid);
+                assertNotEquals(pid, pid2);
+                insertAndSwitch(pg);
+                pg.restart();
+                awaitWalsender(pg, null);
+                insertAndSwitch(pg);
+                String target = pg.queryOne("select pg_current_wal_lsn()");
+                Slots.awaitFlushed(pg, "pgrwl", target, Duration.ofMinutes(2));
+                Slots.awaitFlushed(pg, "recv", target, Duration.ofMinutes(2));
+                assertTrue(pgrwl.logText().contains("reconnecting"), "pgrwl logged its reconnects");
+                assertEquals(0, pgrwl.stop());
+                recv.stop();
+            }
+            WalDirs.assertIdentical(reference, mine);
+        }
+        Os.deleteTree(base);
+    }
+
+    private static void insertAndSwitch(PgCluster pg) throws Exception {
+        for (int i = 0; i < 5; i++) {
+            pg.execute("insert into t select g, md5(g::text) from generate_series(1, 5000) g", "select pg_switch_wal()");
+        }
+    }
+
+    /** @return the pid of pgrwl's walsender, once one other than {@code not} streams */
+    private static String awaitWalsender(PgCluster pg, String not) throws Exception {
+        return Await.value("pgrwl's walsender streams", Duration.ofMinutes(1), () -> {
+            try {
+                String pid = pg.queryOne("select pid from pg_stat_replication where application_name = 'pgrwl'"
+                        + " and state = 'streaming'");
+                return pid != null && !pid.equals(not) ? pid : null;
+            } catch (Exception e) {
+                return null;
+            }
+        });
+    }
+}
