@@ -21,7 +21,7 @@ final class ConnectFailures {
             return ReceiverException.fatal(where + ". The server asks for a password: set PGPASSWORD or add it to"
                     + " the password file (PGPASSFILE or ~/.pgpass, database field \"replication\").", e);
         }
-        if ("28000".equals(state)) {
+        if ("28000".equals(state) || "42501".equals(state) || message.contains("replication role")) {
             return ReceiverException.fatal(where + ". The role needs the REPLICATION attribute (ALTER ROLE "
                     + settings.user() + " REPLICATION) and pg_hba.conf needs a line for database \"replication\" from"
                     + " this host.", e);

@@ -75,7 +75,13 @@ final class WalStream {
                     LOG.log(System.Logger.Level.INFO, "streaming WAL from " + startPosition + " on timeline " + timeline
                             + " (slot " + slot + ", server " + connection.address() + ")");
                     state.connected = true;
-                    End end = handleCopyStream(startPosition.value());
+                    End end;
+                    try {
+                        end = handleCopyStream(startPosition.value());
+                    } catch (ServerError e) {
+                        // the server reports a missing segment after CopyBothResponse, inside the stream
+                        throw startReplicationFailed(e, startPosition);
+                    }
                     stopPosition = end.stopPosition;
                     result = end.serverEndedCopy ? Optional.of(connection.readResultsAfterCopy()) : Optional.empty();
                 }
