@@ -39,6 +39,7 @@ final class WalStream {
 
     private WalSegmentFile walFile;
     private long lastFlushPosition;
+    private long lastReportedFlush = -1;
     private boolean stillSending;
     private int timeline;
     private long stopDeadline;
@@ -179,10 +180,14 @@ final class WalStream {
             if (checkCopyStreamStop(blockPosition, now)) {
                 return new End(blockPosition, false);
             }
-            // --synchronous: fsync as soon as there is unflushed WAL, and report it at once
+            // --synchronous: fsync as soon as there is unflushed WAL, and report it at once. Unlike receivelog.c we
+            // also report at once a position made durable by closing a completed segment (walfile is then NULL there,
+            // and the report would wait for the status interval: a commit ending on a segment boundary would wait).
             if (lastFlushPosition != blockPosition && walFile != null) {
                 walFile.sync();
                 markFlushed(blockPosition);
+            }
+            if (stillSending && lastFlushPosition != lastReportedFlush) {
                 sendFeedback(blockPosition, now);
                 lastStatus = now;
             }
@@ -365,6 +370,7 @@ final class WalStream {
         reply.putLong((nowMillis - POSTGRES_EPOCH_MILLIS) * 1000);
         reply.put((byte) 0);
         connection.sendCopyData(reply.array());
+        lastReportedFlush = lastFlushPosition;
         state.statusUpdatesSent.incrementAndGet();
         if (trace) {
             LOG.log(System.Logger.Level.TRACE, "sent status write=" + new Lsn(blockPosition) + " flush="

@@ -1,0 +1,87 @@
+package io.pgrwl.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path write(String name, String content) throws Exception {
+        Path f = tmp.resolve(name);
+        Files.writeString(f, content);
+        return f;
+    }
+
+    @Test
+    void yamlWithPlaceholdersDefaultsAndOverrides() throws Exception {
+        Path f = write("c.yml", "main:\n  listen_port: 7070\n  directory: ${WALDIR}/wals\nreceiver:\n  slot: s1\n"
+                + "  status_interval: 2s\nlog:\n  level: trace\n  format: json\n");
+        PgrwlConfig c = new ConfigLoader(Map.of("WALDIR", "/data", "PGRWL_RECEIVER_NO_LOOP", "true"))
+                .load(f, Mode.RECEIVE);
+        assertEquals(Path.of("/data/wals"), c.directory());
+        assertEquals("s1", c.receiver().slot());
+        assertEquals("s1", c.receiver().applicationName(), "application_name defaults to the slot");
+        assertTrue(c.receiver().noLoop(), "PGRWL_RECEIVER_NO_LOOP overrides");
+        assertTrue(c.receiver().createSlot());
+        assertEquals(Duration.ofSeconds(2), c.receiver().statusInterval());
+        assertEquals(System.Logger.Level.TRACE, c.log().level());
+        assertTrue(c.log().json());
+    }
+
+    @Test
+    void jsonAndEnvironmentOnly() throws Exception {
+        Path f = write("c.json", "{\"main\": {\"directory\": \"/w\"}, \"receiver\": {\"slot\": \"j\"}}");
+        assertEquals("j", new ConfigLoader(Map.of()).load(f, Mode.RECEIVE).receiver().slot());
+        PgrwlConfig env = new ConfigLoader(Map.of("PGRWL_MAIN_DIRECTORY", "/e", "PGRWL_RECEIVER_SLOT", "e"))
+                .load(null, Mode.RECEIVE);
+        assertEquals(Path.of("/e"), env.directory());
+        assertEquals(Duration.ofSeconds(10), env.receiver().statusInterval());
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsKey() throws Exception {
+        Path f = write("bad.yaml", "main:\n  directory: /d\n  listen_port: http\n  colour: red\nstorage:\n  name: s3\n"
+                + "receiver:\n  slot: ${MISSING}\n  no_loop: perhaps\n  status_interval: 10x\nlog:\n  format: xml\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load(f, Mode.RECEIVE));
+        String all = String.join("\n", e.problems());
+        for (String key : new String[] {"main.listen_port:", "main.colour: unknown key", "storage: unknown section",
+                "receiver.slot: environment variable MISSING", "receiver.no_loop:", "receiver.status_interval:",
+                "log.format:"}) {
+            assertTrue(all.contains(key), key + " in\n" + all);
+        }
+    }
+
+    @Test
+    void requiredValuesAndBadFiles() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> new ConfigLoader(Map.of()).load(write("e.yml", ""), Mode.RECEIVE));
+        assertTrue(e.problems().stream().anyMatch(p -> p.startsWith("main.directory: required")));
+        assertTrue(e.problems().stream().anyMatch(p -> p.startsWith("receiver.slot: required")));
+        assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load(write("c.toml", "x"), Mode.RECEIVE));
+        assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load(write("c.yml", "[1, 2"), Mode.RECEIVE));
+        assertFalse(ConfigLoader.envName("main.listen_port").isEmpty());
+        assertEquals("PGRWL_MAIN_LISTEN_PORT", ConfigLoader.envName("main.listen_port"));
+    }
+
+    @Test
+    void durations() {
+        assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
+        assertEquals(Duration.ofMinutes(90), Durations.parse("1h30m"));
+        assertEquals(Duration.ofDays(7), Durations.parse("7d"));
+        assertEquals(Duration.ZERO, Durations.parse("0"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("10"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("s"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 minutes"));
+    }
+}
