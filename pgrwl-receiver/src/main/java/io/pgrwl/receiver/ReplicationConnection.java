@@ -1,6 +1,5 @@
 package io.pgrwl.receiver;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.net.SocketTimeoutException;
@@ -304,9 +303,5 @@ final class ReplicationConnection implements AutoCloseable {
         boolean isEmpty() {
             return rows.isEmpty();
         }
-    }
-
-    static EOFException closedByServer(String address) {
-        return new EOFException("the server at " + address + " closed the connection");
     }
 }

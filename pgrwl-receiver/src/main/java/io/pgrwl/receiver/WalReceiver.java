@@ -138,13 +138,19 @@ public final class WalReceiver {
 
     /** @return the segment size; throws fatal for a server older than 15 */
     private int checkServer(ReplicationConnection conn) throws IOException, ReceiverException {
-        String version = conn.query("SHOW server_version_num").text(0, "server_version_num").orElse("0");
-        if (Integer.parseInt(version) < MIN_SERVER_VERSION) {
-            throw ReceiverException.fatal("the server at " + conn.address() + " runs PostgreSQL " + version
-                    + "; pgrwl needs PostgreSQL 15 or newer (it uses READ_REPLICATION_SLOT)", null);
-        }
+        checkVersion(conn.query("SHOW server_version_num").text(0, "server_version_num").orElse("0"), conn.address());
         String text = conn.query("SHOW wal_segment_size").text(0, "wal_segment_size").orElse("");
         return SegmentSize.parse(text);
+    }
+
+    /** @throws ReceiverException fatal for a server older than PostgreSQL 15 */
+    static void checkVersion(String serverVersionNum, String address) throws ReceiverException {
+        int version = Integer.parseInt(serverVersionNum.trim());
+        if (version < MIN_SERVER_VERSION) {
+            throw ReceiverException.fatal("the server at " + address + " runs PostgreSQL " + version / 10000 + "."
+                    + version % 10000 + " (server_version_num " + version + "); pgrwl needs PostgreSQL 15 or newer (it"
+                    + " uses READ_REPLICATION_SLOT): upgrade the server or use pg_receivewal of its version", null);
+        }
     }
 
     /** Reads the slot, creating it when missing and allowed. @return the slot's restart position, if it has one */

@@ -7,7 +7,7 @@ final class ConfigException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    private final List<String> problems;
+    private final transient List<String> problems;
 
     ConfigException(List<String> problems) {
         super("invalid configuration:\n  - " + String.join("\n  - ", problems));

@@ -155,7 +155,8 @@ final class ConfigLoader {
     private PgrwlConfig bind(Map<String, String> v, Mode mode, List<String> problems) {
         Values values = new Values(v, problems);
         String directory = values.get("main.directory", Function.identity(), null);
-        if (directory == null || directory.isBlank()) {
+        if ((directory == null || directory.isBlank())
+                && problems.stream().noneMatch(p -> p.startsWith("main.directory:"))) {
             problems.add("main.directory: required (the directory WAL is received into)");
         }
         int port = values.get("main.listen_port", Integer::parseInt, 7070);
@@ -163,7 +164,8 @@ final class ConfigLoader {
             problems.add("main.listen_port: " + port + " is not a TCP port (0-65535)");
         }
         String slot = values.get("receiver.slot", Function.identity(), null);
-        if (mode == Mode.RECEIVE && (slot == null || slot.isBlank())) {
+        boolean slotProblem = problems.stream().anyMatch(p -> p.startsWith("receiver.slot:"));
+        if (mode == Mode.RECEIVE && (slot == null || slot.isBlank()) && !slotProblem) {
             problems.add("receiver.slot: required in receive mode (the replication slot to stream from)");
         } else if (slot != null && !slot.matches("[a-z0-9_]{1,63}")) {
             problems.add("receiver.slot: \"" + slot + "\" is not a valid slot name (1-63 of a-z, 0-9, _)");
