@@ -1,3 +1,9 @@
-/** Placeholder: this module's content is built by the storage/codec/plugin work (see README, "Status"). */
+/** The {@code aes-256-gcm} codec plugin: authenticated chunked AES-256-GCM, reading the Go pgrwl's AEADv1 too. */
 module io.pgrwl.plugins.crypto {
+    requires io.pgrwl.spi;
+    requires org.bouncycastle.provider;
+
+    exports io.pgrwl.plugins.crypto;
+
+    provides io.pgrwl.spi.CodecProvider with io.pgrwl.plugins.crypto.AesGcmCodecProvider;
 }

@@ -1,0 +1,85 @@
+package io.pgrwl.plugins.crypto;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.Argon2Parameters;
+import org.bouncycastle.crypto.params.HKDFParameters;
+
+/**
+ * Argon2id (memory-hard, slow on purpose) with a cache, so that a process derives a password's key once per salt and
+ * parameters instead of once per object; HKDF-SHA256 (fast) for per-object keys. Thread-safe.
+ */
+final class KeyDerivation {
+
+    /** Refuse headers asking for absurd work: they could only come from corrupt or hostile input. */
+    static final int MAX_MEMORY_KIB = 1 << 20;
+    static final int MAX_ITERATIONS = 16;
+    static final int MAX_PARALLELISM = 16;
+    private static final int CACHE_ENTRIES = 64;
+    private static final KeyDerivation SHARED = new KeyDerivation();
+
+    private final Map<String, byte[]> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+            return size() > CACHE_ENTRIES;
+        }
+    };
+
+    /** How many Argon2id derivations ran (not served from the cache); for tests and diagnostics. */
+    final java.util.concurrent.atomic.AtomicInteger derivations = new java.util.concurrent.atomic.AtomicInteger();
+
+    static KeyDerivation shared() {
+        return SHARED;
+    }
+
+    /** @return a 32-byte Argon2id (version 1.3) key, computed once per (password, salt, parameters) */
+    byte[] argon2id(byte[] password, byte[] salt, int iterations, int memoryKib, int parallelism) {
+        String id = HexFormat.of().formatHex(sha256(password)) + ":" + HexFormat.of().formatHex(salt) + ":"
+                + iterations + ":" + memoryKib + ":" + parallelism;
+        synchronized (cache) {
+            byte[] cached = cache.get(id);
+            if (cached != null) {
+                return cached.clone();
+            }
+        }
+        derivations.incrementAndGet();
+        Argon2BytesGenerator generator = new Argon2BytesGenerator();
+        generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13).withIterations(iterations)
+                .withMemoryAsKB(memoryKib).withParallelism(parallelism).withSalt(salt).build());
+        byte[] key = new byte[32];
+        generator.generateBytes(password, key);
+        synchronized (cache) {
+            cache.put(id, key.clone());
+        }
+        return key;
+    }
+
+    /** @return 32 bytes of HKDF-SHA256(ikm, salt, info) */
+    static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info) {
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(new HKDFParameters(ikm, salt, info));
+        byte[] out = new byte[32];
+        hkdf.generateBytes(out, 0, out.length);
+        return out;
+    }
+
+    private static byte[] sha256(byte[] data) {
+        SHA256Digest d = new SHA256Digest();
+        d.update(data, 0, data.length);
+        byte[] out = new byte[32];
+        d.doFinal(out, 0);
+        return out;
+    }
+
+    static void wipe(byte[] key) {
+        Arrays.fill(key, (byte) 0);
+    }
+}
