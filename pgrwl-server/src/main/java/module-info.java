@@ -7,10 +7,16 @@ module io.pgrwl.server {
     requires io.pgrwl.receiver;
     requires info.picocli;
     requires org.yaml.snakeyaml;
+    requires org.apache.commons.compress;
+    requires com.github.luben.zstd_jni;
     requires java.logging;
     requires jdk.unsupported;
 
     opens io.pgrwl.server to info.picocli;
 
+    uses io.pgrwl.spi.CodecProvider;
+    uses io.pgrwl.spi.StorageProvider;
+
     provides java.lang.System.LoggerFinder with io.pgrwl.server.LogSink;
+    provides io.pgrwl.spi.CodecProvider with io.pgrwl.server.GzipCodecProvider, io.pgrwl.server.ZstdCodecProvider;
 }

@@ -1,0 +1,47 @@
+package io.pgrwl.server;
+
+import io.pgrwl.spi.Codec;
+import io.pgrwl.spi.CodecProvider;
+import io.pgrwl.spi.PluginConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream;
+
+/**
+ * {@code zstd} ({@code .zst}), built in. {@code storage.compression.level} 1-19, default 1 (faster than gzip -1 and
+ * smaller than gzip -6 on WAL). Frames carry a content checksum, so corruption fails the read. Stateless, thread-safe.
+ */
+public final class ZstdCodecProvider implements CodecProvider {
+
+    /** Used by {@link java.util.ServiceLoader}. */
+    public ZstdCodecProvider() {
+    }
+
+    @Override
+    public String name() {
+        return "zstd";
+    }
+
+    @Override
+    public Codec create(PluginConfig config) {
+        int level = config.integer("level", 1, 1, 19);
+        return new Codec() {
+            @Override
+            public String suffix() {
+                return ".zst";
+            }
+
+            @Override
+            public OutputStream encode(OutputStream sink) throws IOException {
+                return ZstdCompressorOutputStream.builder().setOutputStream(sink).setLevel(level).setChecksum(true).get();
+            }
+
+            @Override
+            public InputStream decode(InputStream source) throws IOException {
+                return new ZstdCompressorInputStream(source);
+            }
+        };
+    }
+}
