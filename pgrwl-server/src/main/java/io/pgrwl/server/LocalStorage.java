@@ -1,0 +1,116 @@
+package io.pgrwl.server;
+
+import io.pgrwl.spi.ObjectInfo;
+import io.pgrwl.spi.ObjectNames;
+import io.pgrwl.spi.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Files under a root directory. A put writes a hidden temporary file beside the target, fsyncs it, renames it over the
+ * target and fsyncs the directory, so a crash leaves the old object or the complete new one. Thread-safe.
+ */
+final class LocalStorage implements Storage {
+
+    private static final String TEMP_MARK = ".tmp-";
+
+    private final Path root;
+
+    LocalStorage(Path root) {
+        this.root = root;
+    }
+
+    private Path path(String name) {
+        Path p = root.resolve(ObjectNames.requireSafe(name)).normalize();
+        if (!p.startsWith(root)) {
+            throw new IllegalArgumentException("invalid object name \"" + name + "\"");
+        }
+        return p;
+    }
+
+    @Override
+    public ObjectInfo put(String name, InputStream content) throws IOException {
+        Path target = path(name);
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve("." + target.getFileName() + TEMP_MARK + UUID.randomUUID());
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                OutputStream out = Channels.newOutputStream(ch);
+                content.transferTo(out);
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        fsyncDirectory(dir);
+        return stat(name).orElseThrow(() -> new NoSuchFileException(target.toString(), null, "vanished after put"));
+    }
+
+    @Override
+    public InputStream get(String name) throws IOException {
+        return Files.newInputStream(path(name));
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String name) throws IOException {
+        Path p = path(name);
+        if (!Files.isRegularFile(p)) {
+            return Optional.empty();
+        }
+        return Optional.of(new ObjectInfo(name, Files.size(p), Files.getLastModifiedTime(p).toInstant(),
+                Optional.empty()));
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) throws IOException {
+        List<ObjectInfo> objects = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList()) {
+                String name = root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+                if (name.startsWith(prefix) && !p.getFileName().toString().contains(TEMP_MARK)) {
+                    objects.add(new ObjectInfo(name, Files.size(p), Files.getLastModifiedTime(p).toInstant(),
+                            Optional.empty()));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        objects.sort(Comparator.comparing(ObjectInfo::name));
+        return objects;
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        Path p = path(name);
+        if (Files.deleteIfExists(p)) {
+            fsyncDirectory(p.getParent());
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    @Override
+    public void close() {
+        // nothing held
+    }
+}
