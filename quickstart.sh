@@ -3,6 +3,11 @@
 # generates WAL and shows the archived segments. Needs a JDK 21+ (JAVA_HOME), Maven and the PostgreSQL server binaries.
 set -euo pipefail
 cd "$(dirname "$0")"
+java_ok() { "$1/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; }
+if [ -z "${JAVA_HOME:-}" ] || ! java_ok "$JAVA_HOME"; then
+  for j in /usr/lib/jvm/*; do [ -x "$j/bin/javac" ] && java_ok "$j" && { export JAVA_HOME="$j"; break; }; done
+fi
+[ -n "${JAVA_HOME:-}" ] && java_ok "$JAVA_HOME" || { echo "no JDK 21+ found: set JAVA_HOME"; exit 1; }
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 [ -x "$PGBIN/initdb" ] || { echo "PostgreSQL server binaries not found: set PGBIN (apt-get install postgresql)"; exit 1; }
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
