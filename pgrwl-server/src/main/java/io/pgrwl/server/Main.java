@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "pgrwl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Streams PostgreSQL WAL over the replication protocol into an archive.",
-        subcommands = {Main.Daemon.class, Main.Validate.class})
+        subcommands = {Main.Daemon.class, Main.Validate.class, Main.ListPlugins.class})
 public final class Main implements Callable<Integer> {
 
     static final int EXIT_FAILURE = 1;
@@ -128,6 +128,38 @@ public final class Main implements Callable<Integer> {
                 return EXIT_USAGE;
             }
         }
+    }
+
+    /**
+     * {@code pgrwl plugins}: lists the storage and codec providers found (built-in and in the plugins directory) and
+     * every plugin directory that could not be loaded. Exit 1 when two providers share a name.
+     */
+    @Command(name = "plugins", mixinStandardHelpOptions = true, description = "Lists storage and codec providers.")
+    static final class ListPlugins implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Plugins plugins;
+            try {
+                plugins = Plugins.load(pluginsDirectory());
+            } catch (IllegalStateException e) {
+                spec.commandLine().getErr().println("pgrwl: " + e.getMessage());
+                return EXIT_FAILURE;
+            }
+            plugins.storages().forEach(f -> out.println("storage  " + f.name() + "  " + f.origin()));
+            plugins.codecs().forEach(f -> out.println("codec    " + f.name() + "  " + f.origin()));
+            plugins.broken().forEach(b -> out.println("broken   " + b.directory() + "  " + b.reason()));
+            return 0;
+        }
+    }
+
+    /** @return the plugins directory the launcher names ({@code -Dpgrwl.plugins.dir}), or null */
+    static Path pluginsDirectory() {
+        String dir = System.getProperty("pgrwl.plugins.dir");
+        return dir == null || dir.isBlank() ? null : Path.of(dir);
     }
 
     /** Reads the version Maven wrote into {@code version.properties}. */
