@@ -19,7 +19,8 @@ public final class LogSink extends System.LoggerFinder {
     private static volatile System.Logger.Level threshold = System.Logger.Level.INFO;
     private static volatile boolean json;
     private static volatile boolean addSource;
-    private static final PrintStream OUT = System.err;
+    /** stderr; replaceable so tests can read what is written. */
+    static volatile PrintStream out = System.err;
 
     /** Used by {@link java.util.ServiceLoader}. */
     public LogSink() {
@@ -55,7 +56,7 @@ public final class LogSink extends System.LoggerFinder {
         }
         String source = addSource ? callerOutsideLogging() : null;
         String text = error == null ? message : message + ": " + error;
-        OUT.println(json ? jsonLine(level, logger, text, source) : textLine(level, logger, text, source));
+        out.println(json ? jsonLine(level, logger, text, source) : textLine(level, logger, text, source));
     }
 
     private static String textLine(System.Logger.Level level, String logger, String text, String source) {
@@ -117,6 +118,7 @@ public final class LogSink extends System.LoggerFinder {
         return StackWalker.getInstance().walk(frames -> frames
                 .filter(f -> !f.getClassName().startsWith(LogSink.class.getName())
                         && !f.getClassName().startsWith("java.util.logging")
+                        && !f.getClassName().startsWith("java.lang.System")
                         && !f.getClassName().startsWith("jdk.internal.logger")
                         && !f.getClassName().startsWith("sun.util.logging"))
                 .findFirst()
@@ -174,7 +176,7 @@ public final class LogSink extends System.LoggerFinder {
 
         @Override
         public void flush() {
-            OUT.flush();
+            out.flush();
         }
 
         @Override
