@@ -116,7 +116,8 @@ public final class LogSink extends System.LoggerFinder {
 
     private static String callerOutsideLogging() {
         return StackWalker.getInstance().walk(frames -> frames
-                .filter(f -> !f.getClassName().startsWith(LogSink.class.getName())
+                .filter(f -> !f.getClassName().equals(LogSink.class.getName())
+                        && !f.getClassName().startsWith(LogSink.class.getName() + "$")
                         && !f.getClassName().startsWith("java.util.logging")
                         && !f.getClassName().startsWith("java.lang.System")
                         && !f.getClassName().startsWith("jdk.internal.logger")
