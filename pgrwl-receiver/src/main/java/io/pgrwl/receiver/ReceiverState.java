@@ -18,6 +18,8 @@ final class ReceiverState {
     final AtomicLong segmentsCompleted = new AtomicLong();
     final AtomicLong statusUpdatesSent = new AtomicLong();
     final AtomicLong reconnects = new AtomicLong();
+    /** Told about every completed segment and history file, on the receiver thread; must not block. */
+    volatile java.util.function.Consumer<java.nio.file.Path> completedFiles = file -> { };
 
     ReceiverStatus snapshot() {
         return new ReceiverStatus(connected, timeline, new Lsn(receivedLsn), new Lsn(flushedLsn), new Lsn(serverWalEnd),

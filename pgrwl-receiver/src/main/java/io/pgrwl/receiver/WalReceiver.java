@@ -35,6 +35,16 @@ public final class WalReceiver {
         this.connection = connection;
     }
 
+    /**
+     * Registers who is told, on the receiver thread, about each segment completed (renamed to its final name) and each
+     * history file written. The listener must return quickly and must not throw. Replaces any earlier listener.
+     *
+     * @param listener receives the path of the completed file; not null
+     */
+    public void onCompletedFile(java.util.function.Consumer<java.nio.file.Path> listener) {
+        state.completedFiles = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
     /** @return a snapshot of positions and counters; never null */
     public ReceiverStatus status() {
         return state.snapshot();

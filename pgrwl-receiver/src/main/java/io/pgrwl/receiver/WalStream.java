@@ -169,6 +169,7 @@ final class WalStream {
         }
         directory.writeHistory(expected, r.bytes(0, "content"));
         LOG.log(System.Logger.Level.INFO, "wrote timeline history file " + expected);
+        state.completedFiles.accept(directory.path().resolve(expected));
     }
 
     private End handleCopyStream(long start) throws IOException, ReceiverException {
@@ -330,7 +331,9 @@ final class WalStream {
         walFile = null;
         if (file.closeAndRenameIfComplete()) {
             state.segmentsCompleted.incrementAndGet();
-            LOG.log(System.Logger.Level.INFO, "segment complete: " + file.name().fileName(segmentSize));
+            String name = file.name().fileName(segmentSize);
+            LOG.log(System.Logger.Level.INFO, "segment complete: " + name);
+            state.completedFiles.accept(directory.path().resolve(name));
         }
         markFlushed(position);
     }

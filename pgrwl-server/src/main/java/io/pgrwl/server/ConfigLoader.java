@@ -52,6 +52,15 @@ final class ConfigLoader {
         k.put("receiver.status_interval", Type.DURATION);
         k.put("receiver.create_slot", Type.BOOL);
         k.put("receiver.application_name", Type.STRING);
+        k.put("storage.name", Type.STRING);
+        k.put("storage.prefix", Type.STRING);
+        k.put("storage.local.directory", Type.STRING);
+        k.put("storage.compression.algo", Type.STRING);
+        k.put("storage.compression.level", Type.INT);
+        k.put("storage.encryption.algo", Type.STRING);
+        k.put("storage.encryption.pass", Type.STRING);
+        k.put("storage.uploader.sync_interval", Type.DURATION);
+        k.put("storage.uploader.max_concurrency", Type.INT);
         k.put("log.level", Type.STRING);
         k.put("log.format", Type.STRING);
         k.put("log.add_source", Type.BOOL);
@@ -178,7 +187,40 @@ final class ConfigLoader {
                 values.get("log.level", ConfigLoader::level, System.Logger.Level.INFO),
                 values.get("log.format", ConfigLoader::jsonFormat, false),
                 values.get("log.add_source", ConfigLoader::bool, false));
-        return new PgrwlConfig(port, directory == null ? null : Path.of(directory), receiver, log);
+        return new PgrwlConfig(port, directory == null ? null : Path.of(directory), receiver, storage(values, problems),
+                log);
+    }
+
+    private static PgrwlConfig.Storage storage(Values values, List<String> problems) {
+        String compression = values.get("storage.compression.algo", String::trim, null);
+        String encryption = values.get("storage.encryption.algo", String::trim, null);
+        if ("aesgcm".equals(encryption)) {
+            encryption = "aes-256-gcm"; // the Go pgrwl's README spells it so
+        }
+        String pass = values.get("storage.encryption.pass", Function.identity(), null);
+        if (encryption != null && (pass == null || pass.isEmpty())
+                && problems.stream().noneMatch(p -> p.startsWith("storage.encryption.pass:"))) {
+            problems.add("storage.encryption.pass: required when storage.encryption.algo is set");
+        }
+        String name = values.get("storage.name", String::trim, null);
+        if (name != null && name.isEmpty()) {
+            name = null;
+        }
+        if (name == null && (compression != null || encryption != null)) {
+            name = "local"; // compressing or encrypting implies an archive; the default one is local
+        }
+        int concurrency = values.get("storage.uploader.max_concurrency", Integer::parseInt, 4);
+        if (concurrency < 1 || concurrency > 64) {
+            problems.add("storage.uploader.max_concurrency: " + concurrency + " is not from 1 to 64");
+        }
+        Duration sync = values.get("storage.uploader.sync_interval", Durations::parse, Duration.ofSeconds(10));
+        if (sync.isZero() || sync.isNegative()) {
+            problems.add("storage.uploader.sync_interval: must be positive");
+        }
+        Integer level = values.get("storage.compression.level", Integer::valueOf, null);
+        return new PgrwlConfig.Storage(name, values.get("storage.prefix", String::trim, ""),
+                values.get("storage.local.directory", Function.identity(), null), compression, level, encryption, pass,
+                sync, concurrency);
     }
 
     static boolean bool(String text) {

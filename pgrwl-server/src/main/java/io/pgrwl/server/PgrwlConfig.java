@@ -9,9 +9,10 @@ import java.time.Duration;
  * @param listenPort {@code main.listen_port}
  * @param directory {@code main.directory}
  * @param receiver the {@code receiver} section
+ * @param storage the {@code storage} section
  * @param log the {@code log} section
  */
-record PgrwlConfig(int listenPort, Path directory, Receiver receiver, Log log) {
+record PgrwlConfig(int listenPort, Path directory, Receiver receiver, Storage storage, Log log) {
 
     /**
      * @param slot {@code receiver.slot}, null when not set (allowed outside receive mode)
@@ -21,6 +22,27 @@ record PgrwlConfig(int listenPort, Path directory, Receiver receiver, Log log) {
      * @param applicationName {@code receiver.application_name}, defaults to the slot name
      */
     record Receiver(String slot, boolean noLoop, Duration statusInterval, boolean createSlot, String applicationName) {
+    }
+
+    /**
+     * @param name {@code storage.name}, null when WAL is not archived beyond {@code main.directory}
+     * @param prefix {@code storage.prefix}, possibly empty
+     * @param localDirectory {@code storage.local.directory}, null for {@code main.directory}
+     * @param compression {@code storage.compression.algo}, or null
+     * @param compressionLevel {@code storage.compression.level}, or null for the codec's default
+     * @param encryption {@code storage.encryption.algo}, or null
+     * @param encryptionPass {@code storage.encryption.pass} (secret), or null
+     * @param syncInterval {@code storage.uploader.sync_interval}
+     * @param maxConcurrency {@code storage.uploader.max_concurrency}
+     */
+    record Storage(String name, String prefix, String localDirectory, String compression, Integer compressionLevel,
+                   String encryption, String encryptionPass, Duration syncInterval, int maxConcurrency) {
+
+        @Override
+        public String toString() {
+            return "Storage[name=" + name + ", prefix=" + prefix + ", compression=" + compression + ", encryption="
+                    + encryption + ", pass=" + (encryptionPass == null ? "(none)" : "[REDACTED]") + "]";
+        }
     }
 
     /**

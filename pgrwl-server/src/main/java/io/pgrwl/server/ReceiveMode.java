@@ -39,6 +39,16 @@ final class ReceiveMode {
                 config.receiver().createSlot(), config.receiver().noLoop(), config.receiver().statusInterval(),
                 Duration.ofSeconds(1), Duration.ofSeconds(30));
         WalReceiver receiver = new WalReceiver(settings, connection);
+        Uploader uploader;
+        try {
+            uploader = startUploader(receiver);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("pgrwl: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        } catch (java.io.IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot set up the archive: " + e);
+            return Main.EXIT_FAILURE;
+        }
         // Handle the signals ourselves (not with a shutdown hook) so the process ends with status 0 after the final
         // fsync and status update, as pg_receivewal does.
         Signal.handle(new Signal("TERM"), s -> receiver.requestStop());
@@ -56,6 +66,34 @@ final class ReceiveMode {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_FAILURE;
+        } finally {
+            closeUploader(uploader);
+        }
+    }
+
+    /** @return the uploader, or null when {@code storage.name} is not set (WAL then stays in main.directory) */
+    private Uploader startUploader(WalReceiver receiver) throws java.io.IOException {
+        PgrwlConfig.Storage storage = config.storage();
+        if (storage.name() == null) {
+            return null;
+        }
+        Archive archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
+        java.nio.file.Files.createDirectories(config.directory());
+        Uploader uploader = new Uploader(config.directory(), archive, storage.maxConcurrency(), storage.syncInterval());
+        receiver.onCompletedFile(uploader::submit);
+        LOG.log(System.Logger.Level.INFO, "archiving completed WAL to " + storage.name() + " storage as "
+                + archive.objectName("<WAL>") + " (up to " + storage.maxConcurrency() + " uploads at once)");
+        return uploader;
+    }
+
+    private static void closeUploader(Uploader uploader) {
+        if (uploader == null) {
+            return;
+        }
+        try {
+            uploader.close();
+        } catch (java.io.IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the archive: " + e);
         }
     }
 }

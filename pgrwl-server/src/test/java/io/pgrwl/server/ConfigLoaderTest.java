@@ -51,11 +51,14 @@ class ConfigLoaderTest {
 
     @Test
     void everyProblemIsReportedWithItsKey() throws Exception {
-        Path f = write("bad.yaml", "main:\n  directory: /d\n  listen_port: http\n  colour: red\nstorage:\n  name: s3\n"
+        Path f = write("bad.yaml", "main:\n  directory: /d\n  listen_port: http\n  colour: red\nbackup:\n  cron: x\n"
+                + "storage:\n  encryption:\n    algo: aesgcm\n  uploader:\n    max_concurrency: 0\n"
                 + "receiver:\n  slot: ${MISSING}\n  no_loop: perhaps\n  status_interval: 10x\nlog:\n  format: xml\n");
         ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load(f, Mode.RECEIVE));
         String all = String.join("\n", e.problems());
-        for (String key : new String[] {"main.listen_port:", "main.colour: unknown key", "storage: unknown section",
+        for (String key : new String[] {"main.listen_port:", "main.colour: unknown key", "backup: unknown section",
+                "storage.encryption.pass: required when storage.encryption.algo is set",
+                "storage.uploader.max_concurrency: 0 is not from 1 to 64",
                 "receiver.slot: environment variable MISSING", "receiver.no_loop:", "receiver.status_interval:",
                 "log.format:"}) {
             assertTrue(all.contains(key), key + " in\n" + all);
@@ -72,6 +75,22 @@ class ConfigLoaderTest {
         assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load(write("c.yml", "[1, 2"), Mode.RECEIVE));
         assertFalse(ConfigLoader.envName("main.listen_port").isEmpty());
         assertEquals("PGRWL_MAIN_LISTEN_PORT", ConfigLoader.envName("main.listen_port"));
+    }
+
+    @Test
+    void storageDefaults() throws Exception {
+        Path f = write("s.yml", "main:\n  directory: /w\nreceiver:\n  slot: s\nstorage:\n  compression:\n    algo: zstd\n"
+                + "  encryption:\n    algo: aesgcm\n    pass: ${PASS}\n");
+        PgrwlConfig.Storage s = new ConfigLoader(Map.of("PASS", "p4ss")).load(f, Mode.RECEIVE).storage();
+        assertEquals("local", s.name(), "compressing or encrypting implies the local archive");
+        assertEquals("aes-256-gcm", s.encryption(), "the Go spelling aesgcm is accepted");
+        assertEquals("p4ss", s.encryptionPass());
+        assertFalse(s.toString().contains("p4ss"), "the password never appears in toString");
+        assertEquals(4, s.maxConcurrency());
+        assertEquals(Duration.ofSeconds(10), s.syncInterval());
+        Path none = write("n.yml", "main:\n  directory: /w\nreceiver:\n  slot: s\n");
+        assertEquals(null, new ConfigLoader(Map.of()).load(none, Mode.RECEIVE).storage().name(),
+                "no storage: WAL stays in main.directory");
     }
 
     @Test

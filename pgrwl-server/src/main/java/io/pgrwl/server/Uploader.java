@@ -1,0 +1,333 @@
+package io.pgrwl.server;
+
+import io.pgrwl.receiver.WalFileName;
+import io.pgrwl.spi.ObjectInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Moves completed segments and history files from {@code main.directory} into the archive: in WAL order, up to
+ * {@code max_concurrency} at once, each encoded (compression, then encryption) into a staging file, stored, verified
+ * by length, and only then deleted locally. Never touches {@code .partial}, temporary or foreign files. Failures are
+ * retried with capped backoff, forever. An archived object of the same name with different content is never replaced:
+ * the local file stays and the conflict is logged as an error.
+ *
+ * <p>Thread-safe. Learns of files from the receiver ({@link #submit}) and from a scan every {@code sync_interval}.
+ */
+final class Uploader implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Uploader.class.getName());
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+    static final String STAGING = ".pgrwl-upload";
+    /** Timeline first, then the segment; a timeline's history file before its segments. */
+    static final Comparator<String> WAL_ORDER = Comparator.<String>comparingLong(n -> Long.parseLong(n.substring(0, 8), 16))
+            .thenComparing(n -> WalFileName.isHistory(n) ? "" : n);
+
+    private final Path directory;
+    private final Path staging;
+    private final Archive archive;
+    private final Duration syncInterval;
+    private final ExecutorService workers;
+    private final Thread scanner;
+    private final Object lock = new Object();
+    private final TreeMap<String, Pending> pending = new TreeMap<>(WAL_ORDER); // guarded by lock
+    private volatile boolean closing;
+    final AtomicLong uploaded = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    volatile Instant lastSuccess;
+
+    /** A file waiting for upload. Guarded by {@link #lock}. */
+    private static final class Pending {
+        final String name;
+        int attempts;
+        long notBeforeNanos;
+        boolean inFlight;
+        boolean conflict;
+
+        Pending(String name) {
+            this.name = name;
+        }
+    }
+
+    Uploader(Path directory, Archive archive, int maxConcurrency, Duration syncInterval) throws IOException {
+        this.directory = directory;
+        this.staging = directory.resolve(STAGING);
+        this.archive = archive;
+        this.syncInterval = syncInterval;
+        Files.createDirectories(staging);
+        try (Stream<Path> leftovers = Files.list(staging)) {
+            for (Path p : leftovers.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        this.workers = Executors.newFixedThreadPool(maxConcurrency, Thread.ofPlatform().name("uploader-", 1)
+                .daemon(true).factory());
+        for (int i = 0; i < maxConcurrency; i++) {
+            workers.execute(this::work);
+        }
+        this.scanner = Thread.ofPlatform().name("uploader-scan").daemon(true).start(this::scanLoop);
+    }
+
+    /** Queues a completed segment or history file; anything else is ignored. Non-blocking. */
+    void submit(Path file) {
+        String name = file.getFileName().toString();
+        if (!WalFileName.isSegment(name) && !WalFileName.isHistory(name)) {
+            return;
+        }
+        synchronized (lock) {
+            pending.computeIfAbsent(name, Pending::new);
+            lock.notifyAll();
+        }
+    }
+
+    /** @return files waiting (including in flight), their bytes, and the oldest file's modification time */
+    Backlog backlog() {
+        long files = 0;
+        long bytes = 0;
+        Instant oldest = null;
+        synchronized (lock) {
+            for (Pending p : pending.values()) {
+                Path f = directory.resolve(p.name);
+                try {
+                    bytes += Files.size(f);
+                    Instant t = Files.getLastModifiedTime(f).toInstant();
+                    oldest = oldest == null || t.isBefore(oldest) ? t : oldest;
+                    files++;
+                } catch (IOException e) {
+                    // uploaded and deleted meanwhile
+                }
+            }
+        }
+        return new Backlog(files, bytes, oldest);
+    }
+
+    record Backlog(long files, long bytes, Instant oldest) {
+    }
+
+    private void scanLoop() {
+        while (!closing) {
+            try (Stream<Path> files = Files.list(directory)) {
+                files.filter(Files::isRegularFile).forEach(this::submit);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot list " + directory + " for upload: " + e);
+            }
+            Backlog b = backlog();
+            if (b.files() > 0) {
+                LOG.log(System.Logger.Level.INFO, "upload backlog: " + b.files() + " files, " + b.bytes() + " bytes,"
+                        + " oldest from " + b.oldest());
+            }
+            synchronized (lock) {
+                try {
+                    lock.wait(syncInterval.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void work() {
+        Pending next;
+        while ((next = take()) != null) {
+            boolean done = upload(next.name);
+            synchronized (lock) {
+                next.inFlight = false;
+                if (done) {
+                    pending.remove(next.name);
+                } else if (!next.conflict) {
+                    next.attempts++;
+                    long delay = Math.min(MAX_BACKOFF.toMillis(), 1000L << Math.min(16, next.attempts - 1));
+                    next.notBeforeNanos = System.nanoTime() + delay * 1_000_000;
+                    LOG.log(System.Logger.Level.INFO, "retrying upload of " + next.name + " in " + delay + " ms"
+                            + " (attempt " + (next.attempts + 1) + ")");
+                }
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** @return the first pending file in WAL order that is due, waiting for one; null when closing */
+    private Pending take() {
+        synchronized (lock) {
+            while (!closing) {
+                long now = System.nanoTime();
+                long waitNanos = syncInterval.toNanos();
+                for (Pending p : pending.values()) {
+                    if (p.inFlight || p.conflict) {
+                        continue;
+                    }
+                    if (p.notBeforeNanos <= now) {
+                        p.inFlight = true;
+                        return p;
+                    }
+                    waitNanos = Math.min(waitNanos, p.notBeforeNanos - now);
+                }
+                try {
+                    lock.wait(Math.max(1, waitNanos / 1_000_000));
+                } catch (InterruptedException e) {
+                    return null;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** @return whether the file is archived (and deleted locally), or gone */
+    private boolean upload(String name) {
+        Path file = directory.resolve(name);
+        Path staged = staging.resolve(name + ".tmp");
+        try {
+            if (!Files.isRegularFile(file)) {
+                return true;
+            }
+            java.util.List<ObjectInfo> existing = archive.variants(name);
+            if (!existing.isEmpty()) {
+                return settleExisting(name, file, existing);
+            }
+            byte[] localHash = encodeToStaging(file, staged);
+            long encodedSize = Files.size(staged);
+            String object = archive.objectName(name);
+            ObjectInfo stored;
+            try (InputStream in = Files.newInputStream(staged)) {
+                stored = archive.storage().put(object, in);
+            }
+            long seen = archive.storage().stat(object).map(ObjectInfo::size).orElse(-1L);
+            if (stored.size() != encodedSize || seen != encodedSize) {
+                throw new IOException("verification failed for " + object + ": wrote " + encodedSize + " bytes, the"
+                        + " storage reports " + stored.size() + " and " + seen);
+            }
+            deleteLocal(file);
+            uploaded.incrementAndGet();
+            lastSuccess = Instant.now();
+            LOG.log(System.Logger.Level.INFO, "archived " + name + " as " + object + " (" + encodedSize
+                    + " bytes; WAL sha256 " + hex(localHash) + ")");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "uploading " + name + " failed: " + e);
+            return false;
+        } finally {
+            try {
+                Files.deleteIfExists(staged);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot remove staging file " + staged + ": " + e);
+            }
+        }
+    }
+
+    /** An object of this name is archived already: identical content is fine, different content is a conflict. */
+    private boolean settleExisting(String name, Path file, java.util.List<ObjectInfo> variants) throws IOException {
+        byte[] local = sha256(Files.newInputStream(file));
+        for (ObjectInfo existing : variants) {
+            byte[] remote;
+            try (InputStream in = archive.openDecoded(existing, name)) {
+                remote = sha256(in);
+            }
+            if (Arrays.equals(local, remote)) {
+                LOG.log(System.Logger.Level.INFO, name + " is already archived as " + existing.name() + " with"
+                        + " identical content; removing the local copy");
+                deleteLocal(file);
+                return true;
+            }
+        }
+        synchronized (lock) {
+            Pending p = pending.get(name);
+            if (p != null) {
+                p.conflict = true;
+            }
+        }
+        LOG.log(System.Logger.Level.ERROR, "the archive already holds " + variants.get(0).name() + " with DIFFERENT content"
+                + " than " + file + "; pgrwl keeps the local file and will not overwrite the archived one. Two"
+                + " clusters or two pgrwl instances writing one archive? Investigate, then move one of them away and"
+                + " restart pgrwl.");
+        return false;
+    }
+
+    private byte[] encodeToStaging(Path file, Path staged) throws IOException {
+        MessageDigest sha = newSha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha);
+             FileChannel ch = FileChannel.open(staged, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            OutputStream encoded = archive.encode(new java.io.FilterOutputStream(java.nio.channels.Channels
+                    .newOutputStream(ch)) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush(); // the channel is closed by the try block, after the codecs finished
+                }
+            });
+            in.transferTo(encoded);
+            encoded.close();
+        }
+        return sha.digest();
+    }
+
+    private void deleteLocal(Path file) throws IOException {
+        Files.delete(file);
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+
+    private static byte[] sha256(InputStream in) throws IOException {
+        MessageDigest sha = newSha256();
+        try (InputStream d = new DigestInputStream(in, sha)) {
+            d.transferTo(OutputStream.nullOutputStream());
+        }
+        return sha.digest();
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(byte[] b) {
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    /** Stops taking work, lets uploads in flight finish (bounded), and closes the archive. */
+    @Override
+    public void close() throws IOException {
+        closing = true;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        scanner.interrupt();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "uploads still running after 60 s; the files stay in "
+                        + directory + " and are uploaded at the next start");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        archive.close();
+    }
+}
