@@ -52,6 +52,7 @@ final class Uploader implements AutoCloseable {
     private volatile boolean closing;
     final AtomicLong uploaded = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
+    final AtomicLong conflicts = new AtomicLong();
     volatile Instant lastSuccess;
 
     /** A file waiting for upload. Guarded by {@link #lock}. */
@@ -254,6 +255,7 @@ final class Uploader implements AutoCloseable {
                 p.conflict = true;
             }
         }
+        conflicts.incrementAndGet();
         LOG.log(System.Logger.Level.ERROR, "the archive already holds " + variants.get(0).name() + " with DIFFERENT content"
                 + " than " + file + "; pgrwl keeps the local file and will not overwrite the archived one. Two"
                 + " clusters or two pgrwl instances writing one archive? Investigate, then move one of them away and"
