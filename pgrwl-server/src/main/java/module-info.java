@@ -20,4 +20,5 @@ module io.pgrwl.server {
     provides java.lang.System.LoggerFinder with io.pgrwl.server.LogSink;
     provides io.pgrwl.spi.CodecProvider with io.pgrwl.server.GzipCodecProvider, io.pgrwl.server.ZstdCodecProvider;
     provides io.pgrwl.spi.StorageProvider with io.pgrwl.server.LocalStorageProvider;
+    provides io.pgrwl.spi.RetentionPolicyProvider with io.pgrwl.server.KeepPeriodRetentionProvider;
 }

@@ -62,6 +62,25 @@ final class Archive implements AutoCloseable {
         return found;
     }
 
+    private static final java.util.regex.Pattern WAL_OBJECT = java.util.regex.Pattern.compile(
+            "([0-9A-F]{24}|[0-9A-F]{8}\\.history)((\\.gz|\\.zst)?(\\.aes)?)");
+
+    /**
+     * @return every archived WAL file (any codec suffixes, decodable here or not), in WAL order; variants of one file
+     *     are listed one after the other
+     */
+    List<io.pgrwl.spi.ArchivedWal> listWal() throws IOException {
+        List<io.pgrwl.spi.ArchivedWal> wal = new ArrayList<>();
+        for (ObjectInfo o : storage.list(walPrefix)) {
+            java.util.regex.Matcher m = WAL_OBJECT.matcher(o.name().substring(walPrefix.length()));
+            if (m.matches()) {
+                wal.add(new io.pgrwl.spi.ArchivedWal(m.group(1), o));
+            }
+        }
+        wal.sort(java.util.Comparator.comparing(io.pgrwl.spi.ArchivedWal::walFileName, Uploader.WAL_ORDER));
+        return wal;
+    }
+
     /** Wraps {@code sink} so that plain bytes written are encoded with the write chain. */
     OutputStream encode(OutputStream sink) throws IOException {
         OutputStream out = sink;

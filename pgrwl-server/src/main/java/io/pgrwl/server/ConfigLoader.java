@@ -61,6 +61,9 @@ final class ConfigLoader {
         k.put("storage.encryption.pass", Type.STRING);
         k.put("storage.uploader.sync_interval", Type.DURATION);
         k.put("storage.uploader.max_concurrency", Type.INT);
+        k.put("storage.retention.enable", Type.BOOL);
+        k.put("storage.retention.sync_interval", Type.DURATION);
+        k.put("storage.retention.keep_period", Type.DURATION);
         k.put("log.level", Type.STRING);
         k.put("log.format", Type.STRING);
         k.put("log.add_source", Type.BOOL);
@@ -218,9 +221,21 @@ final class ConfigLoader {
             problems.add("storage.uploader.sync_interval: must be positive");
         }
         Integer level = values.get("storage.compression.level", Integer::valueOf, null);
+        boolean retention = values.get("storage.retention.enable", ConfigLoader::bool, false);
+        String keep = values.raw().get("storage.retention.keep_period");
+        values.get("storage.retention.keep_period", Durations::parse, null);
+        if (retention && keep == null) {
+            problems.add("storage.retention.keep_period: required when storage.retention.enable is true");
+        }
+        if (retention && name == null) {
+            problems.add("storage.retention.enable: needs an archive (storage.name); without one main.directory is"
+                    + " the only copy of the WAL and pgrwl does not prune it");
+        }
+        Duration retentionInterval = values.get("storage.retention.sync_interval", Durations::parse,
+                Duration.ofHours(1));
         return new PgrwlConfig.Storage(name, values.get("storage.prefix", String::trim, ""),
                 values.get("storage.local.directory", Function.identity(), null), compression, level, encryption, pass,
-                sync, concurrency);
+                sync, concurrency, retention ? keep : null, retentionInterval);
     }
 
     static boolean bool(String text) {

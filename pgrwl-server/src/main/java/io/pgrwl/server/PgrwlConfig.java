@@ -34,9 +34,12 @@ record PgrwlConfig(int listenPort, Path directory, Receiver receiver, Storage st
      * @param encryptionPass {@code storage.encryption.pass} (secret), or null
      * @param syncInterval {@code storage.uploader.sync_interval}
      * @param maxConcurrency {@code storage.uploader.max_concurrency}
+     * @param keepPeriod {@code storage.retention.keep_period} as written, or null when retention is off
+     * @param retentionInterval {@code storage.retention.sync_interval}
      */
     record Storage(String name, String prefix, String localDirectory, String compression, Integer compressionLevel,
-                   String encryption, String encryptionPass, Duration syncInterval, int maxConcurrency) {
+                   String encryption, String encryptionPass, Duration syncInterval, int maxConcurrency,
+                   String keepPeriod, Duration retentionInterval) {
 
         @Override
         public String toString() {

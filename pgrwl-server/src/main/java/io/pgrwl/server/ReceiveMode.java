@@ -19,6 +19,7 @@ final class ReceiveMode {
 
     private final PgrwlConfig config;
     private final Map<String, String> env;
+    private RetentionWorker retention;
 
     ReceiveMode(PgrwlConfig config, Map<String, String> env) {
         this.config = config;
@@ -79,6 +80,13 @@ final class ReceiveMode {
         }
         Archive archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
         java.nio.file.Files.createDirectories(config.directory());
+        if (storage.keepPeriod() != null) {
+            retention = new RetentionWorker(archive, new KeepPeriodRetentionProvider().create(new io.pgrwl.spi
+                    .PluginConfig("storage.retention", java.util.Map.of("keep_period", storage.keepPeriod()),
+                    java.util.Set.of())), storage.retentionInterval());
+            LOG.log(System.Logger.Level.INFO, "retention: deleting archived WAL older than " + storage.keepPeriod()
+                    + ", checked every " + Durations.format(storage.retentionInterval()));
+        }
         Uploader uploader = new Uploader(config.directory(), archive, storage.maxConcurrency(), storage.syncInterval());
         receiver.onCompletedFile(uploader::submit);
         LOG.log(System.Logger.Level.INFO, "archiving completed WAL to " + storage.name() + " storage as "
@@ -86,7 +94,10 @@ final class ReceiveMode {
         return uploader;
     }
 
-    private static void closeUploader(Uploader uploader) {
+    private void closeUploader(Uploader uploader) {
+        if (retention != null) {
+            retention.close();
+        }
         if (uploader == null) {
             return;
         }

@@ -94,6 +94,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void retentionNeedsAnArchiveAndAKeepPeriod() throws Exception {
+        Path f = write("r.yml", "main:\n  directory: /w\nreceiver:\n  slot: s\nstorage:\n  retention:\n    enable: true\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load(f, Mode.RECEIVE));
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("storage.retention.keep_period: required"), all);
+        assertTrue(all.contains("storage.retention.enable: needs an archive"), all);
+        Path ok = write("ok.yml", "main:\n  directory: /w\nreceiver:\n  slot: s\nstorage:\n  name: local\n"
+                + "  retention:\n    enable: true\n    keep_period: 7d\n    sync_interval: 12h\n");
+        PgrwlConfig.Storage s = new ConfigLoader(Map.of()).load(ok, Mode.RECEIVE).storage();
+        assertEquals("7d", s.keepPeriod());
+        assertEquals(Duration.ofHours(12), s.retentionInterval());
+    }
+
+    @Test
     void durations() {
         assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
         assertEquals(Duration.ofMinutes(90), Durations.parse("1h30m"));

@@ -1,0 +1,25 @@
+package io.pgrwl.spi;
+
+import java.util.Set;
+
+/**
+ * Creates a {@link RetentionPolicy}; found with {@link java.util.ServiceLoader}. A provider has a public no-argument
+ * constructor that does nothing.
+ */
+public interface RetentionPolicyProvider {
+
+    /** @return the policy's name, e.g. {@code keep_period}; never null */
+    String name();
+
+    /**
+     * @param config the {@code storage.retention} section; not null
+     * @return the policy
+     * @throws IllegalArgumentException naming the key when the configuration is invalid
+     */
+    RetentionPolicy create(PluginConfig config);
+
+    /** @return keys of the section whose values are secrets */
+    default Set<String> secretKeys() {
+        return Set.of();
+    }
+}
