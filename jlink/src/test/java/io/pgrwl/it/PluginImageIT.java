@@ -28,6 +28,7 @@ class PluginImageIT {
         assertEquals(0, r.status(), r.output());
         assertTrue(r.output().contains("codec    aes-256-gcm  plugins/crypto (module io.pgrwl.plugins.crypto)"),
                 r.output());
+        assertTrue(r.output().contains("storage  s3  plugins/s3 (module io.pgrwl.plugins.s3)"), r.output());
         for (String builtIn : List.of("storage  local  built-in", "codec    gzip  built-in", "codec    zstd  built-in")) {
             assertTrue(r.output().contains(builtIn), r.output());
         }

@@ -60,7 +60,7 @@ final class ArchiveFactory {
     private static Storage createStorage(PgrwlConfig config, Plugins plugins) throws IOException {
         PgrwlConfig.Storage s = config.storage();
         var provider = plugins.storage("storage.name", s.name());
-        Map<String, String> values = new HashMap<>();
+        Map<String, String> values = new HashMap<>(s.providerSettings());
         if ("local".equals(s.name())) {
             Path dir = s.localDirectory() == null ? config.directory() : Path.of(s.localDirectory());
             values.put("directory", dir.toString());

@@ -61,6 +61,16 @@ final class ConfigLoader {
         k.put("storage.encryption.pass", Type.STRING);
         k.put("storage.uploader.sync_interval", Type.DURATION);
         k.put("storage.uploader.max_concurrency", Type.INT);
+        for (String s3 : new String[] {"url", "access_key_id", "secret_access_key", "bucket", "region", "ca_file",
+                "checksums"}) {
+            k.put("storage.s3." + s3, Type.STRING);
+        }
+        for (String s3 : new String[] {"use_path_style", "disable_ssl"}) {
+            k.put("storage.s3." + s3, Type.BOOL);
+        }
+        for (String s3 : new String[] {"part_size_mb", "connect_timeout", "read_timeout"}) {
+            k.put("storage.s3." + s3, Type.INT);
+        }
         k.put("storage.retention.enable", Type.BOOL);
         k.put("storage.retention.sync_interval", Type.DURATION);
         k.put("storage.retention.keep_period", Type.DURATION);
@@ -233,9 +243,18 @@ final class ConfigLoader {
         }
         Duration retentionInterval = values.get("storage.retention.sync_interval", Durations::parse,
                 Duration.ofHours(1));
+        Map<String, String> provider = new java.util.TreeMap<>();
+        if (name != null) {
+            String section = "storage." + name + ".";
+            values.raw().forEach((k, v) -> {
+                if (k.startsWith(section)) {
+                    provider.put(k.substring(section.length()), v);
+                }
+            });
+        }
         return new PgrwlConfig.Storage(name, values.get("storage.prefix", String::trim, ""),
                 values.get("storage.local.directory", Function.identity(), null), compression, level, encryption, pass,
-                sync, concurrency, retention ? keep : null, retentionInterval);
+                sync, concurrency, retention ? keep : null, retentionInterval, Map.copyOf(provider));
     }
 
     static boolean bool(String text) {

@@ -36,10 +36,11 @@ record PgrwlConfig(int listenPort, Path directory, Receiver receiver, Storage st
      * @param maxConcurrency {@code storage.uploader.max_concurrency}
      * @param keepPeriod {@code storage.retention.keep_period} as written, or null when retention is off
      * @param retentionInterval {@code storage.retention.sync_interval}
+     * @param providerSettings the {@code storage.<name>.*} keys (without that prefix) for the storage provider
      */
     record Storage(String name, String prefix, String localDirectory, String compression, Integer compressionLevel,
                    String encryption, String encryptionPass, Duration syncInterval, int maxConcurrency,
-                   String keepPeriod, Duration retentionInterval) {
+                   String keepPeriod, Duration retentionInterval, java.util.Map<String, String> providerSettings) {
 
         @Override
         public String toString() {
