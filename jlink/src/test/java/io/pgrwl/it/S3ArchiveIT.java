@@ -62,7 +62,7 @@ class S3ArchiveIT {
         }
         String yaml = Pgrwl.config(wal, "pgrwl") + "storage:\n  name: s3\n  prefix: cluster1\n  s3:\n"
                 + "    url: " + s3.get("url") + "\n    bucket: wal\n    region: us-east-1\n    access_key_id: access\n"
-                + "    secret_access_key: ${S3_SECRET}\n    use_path_style: true\n"
+                + "    secret_access_key: ${S3_SECRET}\n    use_path_style: true\n    read_timeout: 10\n    connect_timeout: 5\n"
                 + "  compression:\n    algo: zstd\n  encryption:\n    algo: aes-256-gcm\n    pass: ${ARCHIVE_PASS}\n"
                 + "  uploader:\n    sync_interval: 1s\n    max_concurrency: 4\n";
         try (PgCluster pg = PgCluster.init(base, "primary", 1).start()) {
@@ -77,7 +77,7 @@ class S3ArchiveIT {
                 proxy.stop();
                 long down = System.nanoTime();
                 workload(pg, 20);
-                pgrwl.awaitLog("S3 put of", OUTAGE);
+                pgrwl.awaitLog("failed: java.io.IOException: S3 ", OUTAGE); // the existence check or the put
                 Await.until("segments pile up locally while S3 is down", OUTAGE,
                         () -> WalDirs.completed(wal).size() >= 10);
                 // the fault's duration, as the scenario prescribes (not a synchronisation)
