@@ -13,7 +13,7 @@ import java.util.Arrays;
  * the nonce must carry the expected chunk index, so reordered and duplicated chunks are detected. A truncation exactly
  * at a chunk boundary cannot be detected in this format (it has no final-chunk marker); pgrwl writes format v2.
  */
-final class AeadV1DecryptingStream extends InputStream {
+final class AeadV1DecryptingStream extends DecryptedChunks {
 
     static final byte[] MAGIC = "AEADv1".getBytes(StandardCharsets.US_ASCII);
     private static final int SALT = 16;
@@ -25,11 +25,7 @@ final class AeadV1DecryptingStream extends InputStream {
     private final Gcm gcm;
     private final byte[] nonce = new byte[NONCE];
     private final byte[] sealed = new byte[SEALED];
-    private final byte[] plain = new byte[CHUNK];
-    private int position;
-    private int available;
     private long index;
-    private boolean ended;
     private boolean sawShortChunk;
 
     private AeadV1DecryptingStream(InputStream source, byte[] key) throws IOException {
@@ -52,26 +48,7 @@ final class AeadV1DecryptingStream extends InputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        while (position == available) {
-            if (ended || !nextChunk()) {
-                ended = true;
-                return -1;
-            }
-        }
-        int n = Math.min(len, available - position);
-        System.arraycopy(plain, position, b, off, n);
-        position += n;
-        return n;
-    }
-
-    private boolean nextChunk() throws IOException {
+    protected boolean nextChunk() throws IOException {
         int n = source.readNBytes(nonce, 0, NONCE);
         if (n == 0) {
             return false;

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /** Reads format v2 ({@link StreamHeader}); fails on any truncation, reordering, duplication or change. */
-final class ChunkedDecryptingStream extends InputStream {
+final class ChunkedDecryptingStream extends DecryptedChunks {
 
     private static final int SEALED = StreamHeader.CHUNK_SIZE + StreamHeader.TAG_LENGTH;
 
@@ -12,9 +12,6 @@ final class ChunkedDecryptingStream extends InputStream {
     private final byte[] aad;
     private final Gcm gcm;
     private final byte[] sealed = new byte[SEALED];
-    private final byte[] plain = new byte[StreamHeader.CHUNK_SIZE];
-    private int position;
-    private int available;
     private long index;
     private boolean sawLast;
 
@@ -25,26 +22,10 @@ final class ChunkedDecryptingStream extends InputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        while (position == available) {
-            if (sawLast) {
-                return -1;
-            }
-            nextChunk();
+    protected boolean nextChunk() throws IOException {
+        if (sawLast) {
+            return false;
         }
-        int n = Math.min(len, available - position);
-        System.arraycopy(plain, position, b, off, n);
-        position += n;
-        return n;
-    }
-
-    private void nextChunk() throws IOException {
         int n = source.readNBytes(sealed, 0, SEALED);
         boolean last = n < SEALED;
         if (n < StreamHeader.TAG_LENGTH) {
@@ -64,6 +45,7 @@ final class ChunkedDecryptingStream extends InputStream {
                 throw new IOException("encrypted object has data after its final chunk");
             }
         }
+        return true;
     }
 
     @Override
