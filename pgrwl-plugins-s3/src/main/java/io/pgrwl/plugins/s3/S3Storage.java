@@ -40,24 +40,44 @@ final class S3Storage implements Storage {
         this.partSize = partSize;
     }
 
+    /**
+     * Runs one S3 request. Connection-level failures (a pooled keep-alive connection the server already closed reaches
+     * us as an {@link java.io.UncheckedIOException}, which the SDK does not retry) are retried twice on a fresh
+     * connection: every request body here is buffered and every write is atomic, so a retry is safe. Anything that
+     * still fails becomes an {@link IOException} naming the operation.
+     */
+    private <T> T call(String what, java.util.function.Supplier<T> request) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return request.get();
+            } catch (NoSuchKeyException e) {
+                throw e;
+            } catch (java.io.UncheckedIOException | software.amazon.awssdk.core.exception.SdkClientException e) {
+                if (attempt == 3) {
+                    throw new IOException("S3 " + what + " failed: " + e.getMessage(), e);
+                }
+            } catch (SdkException e) {
+                throw new IOException("S3 " + what + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
     @Override
     public ObjectInfo put(String name, InputStream content) throws IOException {
         String key = ObjectNames.requireSafe(name);
         byte[] first = content.readNBytes(partSize);
-        try {
-            if (first.length < partSize) {
-                String etag = s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(first)).eTag();
-                verify(key, etag, HexFormat.of().formatHex(md5(first)));
-                return new ObjectInfo(name, first.length, java.time.Instant.now(), Optional.of(unquote(etag)));
-            }
-            return multipart(key, first, content);
-        } catch (SdkException e) {
-            throw new IOException("S3 put of \"" + key + "\" into bucket \"" + bucket + "\" failed: " + e.getMessage(), e);
+        if (first.length < partSize) {
+            String etag = call("put of \"" + key + "\" into bucket \"" + bucket + "\"",
+                    () -> s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(first)).eTag());
+            verify(key, etag, HexFormat.of().formatHex(md5(first)));
+            return new ObjectInfo(name, first.length, java.time.Instant.now(), Optional.of(unquote(etag)));
         }
+        return multipart(key, first, content);
     }
 
     private ObjectInfo multipart(String key, byte[] first, InputStream content) throws IOException {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+        String uploadId = call("put of \"" + key + "\" (start multipart)",
+                () -> s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId());
         try {
             List<CompletedPart> parts = new ArrayList<>();
             ByteArrayOutputStream partMd5s = new ByteArrayOutputStream();
@@ -66,8 +86,8 @@ final class S3Storage implements Storage {
             while (part.length > 0) {
                 int number = parts.size() + 1;
                 byte[] body = part;
-                String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
-                        RequestBody.fromBytes(body)).eTag();
+                String etag = call("put of \"" + key + "\" part " + number, () -> s3.uploadPart(b -> b.bucket(bucket)
+                        .key(key).uploadId(uploadId).partNumber(number), RequestBody.fromBytes(body)).eTag());
                 byte[] md5 = md5(body);
                 verify(key + " part " + number, etag, HexFormat.of().formatHex(md5));
                 partMd5s.write(md5);
@@ -75,14 +95,14 @@ final class S3Storage implements Storage {
                 size += body.length;
                 part = content.readNBytes(partSize);
             }
-            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(parts))).eTag();
+            String etag = call("put of \"" + key + "\" (complete multipart)", () -> s3.completeMultipartUpload(
+                    b -> b.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts))).eTag());
             verify(key, etag, HexFormat.of().formatHex(md5(partMd5s.toByteArray())) + "-" + parts.size());
             return new ObjectInfo(key, size, java.time.Instant.now(), Optional.of(unquote(etag)));
         } catch (IOException | RuntimeException e) {
             try {
                 s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
-            } catch (SdkException abort) {
+            } catch (RuntimeException abort) {
                 e.addSuppressed(abort);
             }
             throw e;
@@ -114,11 +134,9 @@ final class S3Storage implements Storage {
     public InputStream get(String name) throws IOException {
         String key = ObjectNames.requireSafe(name);
         try {
-            return s3.getObject(b -> b.bucket(bucket).key(key));
+            return call("get of \"" + key + "\"", () -> s3.getObject(b -> b.bucket(bucket).key(key)));
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(key, null, "no such object in bucket " + bucket);
-        } catch (SdkException e) {
-            throw new IOException("S3 get of \"" + key + "\" failed: " + e.getMessage(), e);
         }
     }
 
@@ -126,32 +144,29 @@ final class S3Storage implements Storage {
     public Optional<ObjectInfo> stat(String name) throws IOException {
         String key = ObjectNames.requireSafe(name);
         try {
-            HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(key));
+            HeadObjectResponse head = call("head of \"" + key + "\"", () -> s3.headObject(b -> b.bucket(bucket).key(key)));
             return Optional.of(new ObjectInfo(name, head.contentLength(), head.lastModified(),
                     Optional.ofNullable(head.eTag()).map(S3Storage::unquote)));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
+        } catch (IOException e) {
+            if (e.getCause() instanceof S3Exception s3e && s3e.statusCode() == 404) {
                 return Optional.empty();
             }
-            throw new IOException("S3 head of \"" + key + "\" failed: " + e.getMessage(), e);
-        } catch (SdkException e) {
-            throw new IOException("S3 head of \"" + key + "\" failed: " + e.getMessage(), e);
+            throw e;
         }
     }
 
     @Override
     public List<ObjectInfo> list(String prefix) throws IOException {
-        List<ObjectInfo> objects = new ArrayList<>();
-        try {
+        List<ObjectInfo> objects = call("list of \"" + prefix + "\"", () -> {
+            List<ObjectInfo> found = new ArrayList<>();
             for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
-                objects.add(new ObjectInfo(o.key(), o.size(), o.lastModified(), Optional.ofNullable(o.eTag())
+                found.add(new ObjectInfo(o.key(), o.size(), o.lastModified(), Optional.ofNullable(o.eTag())
                         .map(S3Storage::unquote)));
             }
-        } catch (SdkException e) {
-            throw new IOException("S3 list of \"" + prefix + "\" failed: " + e.getMessage(), e);
-        }
+            return found;
+        });
         objects.sort(java.util.Comparator.comparing(ObjectInfo::name));
         return objects;
     }
@@ -159,11 +174,7 @@ final class S3Storage implements Storage {
     @Override
     public void delete(String name) throws IOException {
         String key = ObjectNames.requireSafe(name);
-        try {
-            s3.deleteObject(b -> b.bucket(bucket).key(key));
-        } catch (SdkException e) {
-            throw new IOException("S3 delete of \"" + key + "\" failed: " + e.getMessage(), e);
-        }
+        call("delete of \"" + key + "\"", () -> s3.deleteObject(b -> b.bucket(bucket).key(key)));
     }
 
     @Override
