@@ -3,9 +3,6 @@ package io.pgrwl.server;
 import io.pgrwl.spi.Codec;
 import io.pgrwl.spi.CodecProvider;
 import io.pgrwl.spi.PluginConfig;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipParameters;
@@ -28,23 +25,10 @@ public final class GzipCodecProvider implements CodecProvider {
     @Override
     public Codec create(PluginConfig config) {
         int level = config.integer("level", 6, 1, 9);
-        return new Codec() {
-            @Override
-            public String suffix() {
-                return ".gz";
-            }
-
-            @Override
-            public OutputStream encode(OutputStream sink) throws IOException {
-                GzipParameters parameters = new GzipParameters();
-                parameters.setCompressionLevel(level);
-                return new GzipCompressorOutputStream(sink, parameters);
-            }
-
-            @Override
-            public InputStream decode(InputStream source) throws IOException {
-                return GzipCompressorInputStream.builder().setInputStream(source).setDecompressConcatenated(true).get();
-            }
-        };
+        return new StreamCodec(".gz", sink -> {
+            GzipParameters parameters = new GzipParameters();
+            parameters.setCompressionLevel(level);
+            return new GzipCompressorOutputStream(sink, parameters);
+        }, source -> GzipCompressorInputStream.builder().setInputStream(source).setDecompressConcatenated(true).get());
     }
 }

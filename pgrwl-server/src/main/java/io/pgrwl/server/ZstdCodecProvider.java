@@ -3,9 +3,6 @@ package io.pgrwl.server;
 import io.pgrwl.spi.Codec;
 import io.pgrwl.spi.CodecProvider;
 import io.pgrwl.spi.PluginConfig;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream;
 
@@ -27,21 +24,8 @@ public final class ZstdCodecProvider implements CodecProvider {
     @Override
     public Codec create(PluginConfig config) {
         int level = config.integer("level", 1, 1, 19);
-        return new Codec() {
-            @Override
-            public String suffix() {
-                return ".zst";
-            }
-
-            @Override
-            public OutputStream encode(OutputStream sink) throws IOException {
-                return ZstdCompressorOutputStream.builder().setOutputStream(sink).setLevel(level).setChecksum(true).get();
-            }
-
-            @Override
-            public InputStream decode(InputStream source) throws IOException {
-                return new ZstdCompressorInputStream(source);
-            }
-        };
+        return new StreamCodec(".zst",
+                sink -> ZstdCompressorOutputStream.builder().setOutputStream(sink).setLevel(level).setChecksum(true).get(),
+                ZstdCompressorInputStream::new);
     }
 }
