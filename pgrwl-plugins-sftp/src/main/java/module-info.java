@@ -1,3 +1,11 @@
-/** Placeholder: this module's content is built by the storage/codec/plugin work (see README, "Status"). */
+/** The {@code sftp} storage plugin: a directory on an SSH server. */
 module io.pgrwl.plugins.sftp {
+    requires io.pgrwl.spi;
+    requires org.apache.sshd.osgi;
+    requires org.apache.sshd.sftp;
+    requires org.slf4j;
+
+    exports io.pgrwl.plugins.sftp;
+
+    provides io.pgrwl.spi.StorageProvider with io.pgrwl.plugins.sftp.SftpStorageProvider;
 }

@@ -29,6 +29,7 @@ class PluginImageIT {
         assertTrue(r.output().contains("codec    aes-256-gcm  plugins/crypto (module io.pgrwl.plugins.crypto)"),
                 r.output());
         assertTrue(r.output().contains("storage  s3  plugins/s3 (module io.pgrwl.plugins.s3)"), r.output());
+        assertTrue(r.output().contains("storage  sftp  plugins/sftp (module io.pgrwl.plugins.sftp)"), r.output());
         for (String builtIn : List.of("storage  local  built-in", "codec    gzip  built-in", "codec    zstd  built-in")) {
             assertTrue(r.output().contains(builtIn), r.output());
         }

@@ -71,6 +71,12 @@ final class ConfigLoader {
         for (String s3 : new String[] {"part_size_mb", "connect_timeout", "read_timeout"}) {
             k.put("storage.s3." + s3, Type.INT);
         }
+        for (String sftp : new String[] {"host", "user", "pass", "pkey_path", "pkey_pass", "base_dir", "known_hosts"}) {
+            k.put("storage.sftp." + sftp, Type.STRING);
+        }
+        k.put("storage.sftp.port", Type.INT);
+        k.put("storage.sftp.connect_timeout", Type.INT);
+        k.put("storage.sftp.insecure_ignore_host_key", Type.BOOL);
         k.put("storage.retention.enable", Type.BOOL);
         k.put("storage.retention.sync_interval", Type.DURATION);
         k.put("storage.retention.keep_period", Type.DURATION);

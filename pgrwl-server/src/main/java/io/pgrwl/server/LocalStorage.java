@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -25,8 +24,6 @@ import java.util.stream.Stream;
  * target and fsyncs the directory, so a crash leaves the old object or the complete new one. Thread-safe.
  */
 final class LocalStorage implements Storage {
-
-    private static final String TEMP_MARK = ".tmp-";
 
     private final Path root;
 
@@ -47,7 +44,7 @@ final class LocalStorage implements Storage {
         Path target = path(name);
         Path dir = target.getParent();
         Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + target.getFileName() + TEMP_MARK + UUID.randomUUID());
+        Path tmp = dir.resolve(ObjectNames.temporaryFileName(target.getFileName().toString()));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 OutputStream out = Channels.newOutputStream(ch);
@@ -83,7 +80,7 @@ final class LocalStorage implements Storage {
         try (Stream<Path> files = Files.walk(root)) {
             for (Path p : files.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList()) {
                 String name = root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
-                if (name.startsWith(prefix) && !p.getFileName().toString().contains(TEMP_MARK)) {
+                if (name.startsWith(prefix) && !ObjectNames.isTemporary(p.getFileName().toString())) {
                     objects.add(new ObjectInfo(name, Files.size(p), Files.getLastModifiedTime(p).toInstant(),
                             Optional.empty()));
                 }

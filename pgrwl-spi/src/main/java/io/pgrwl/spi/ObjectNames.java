@@ -31,4 +31,23 @@ public final class ObjectNames {
         }
         return name;
     }
+
+    /** What marks a temporary name; storages never list a name that contains it. */
+    private static final String TEMP_MARK = ".tmp-";
+
+    /**
+     * For storages that write a temporary object and rename it: a hidden, unique sibling of {@code name}'s last segment,
+     * e.g. {@code .000000010000000000000001.gz.tmp-1f0c…} for {@code wal-archive/000000010000000000000001.gz}.
+     *
+     * @param fileName the last segment of an object name; not null
+     * @return a file name that {@link #isTemporary} recognises
+     */
+    public static String temporaryFileName(String fileName) {
+        return "." + fileName + TEMP_MARK + java.util.UUID.randomUUID();
+    }
+
+    /** @return whether {@code fileName} was made by {@link #temporaryFileName} (a leftover of an interrupted put) */
+    public static boolean isTemporary(String fileName) {
+        return fileName.startsWith(".") && fileName.contains(TEMP_MARK);
+    }
 }
