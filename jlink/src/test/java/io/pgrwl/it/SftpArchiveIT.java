@@ -4,18 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgrwl.plugins.sftp.testing.OpenSshd;
-import io.pgrwl.server.GzipCodecProvider;
-import io.pgrwl.spi.Codec;
-import io.pgrwl.spi.PluginConfig;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -39,13 +31,7 @@ class SftpArchiveIT {
              PgCluster pg = PgCluster.init(base, "primary", 1).start()) {
             String baseDir = sshd.newBaseDirectory("archive");
             Path objects = Path.of(baseDir, "wal-archive");
-            String yaml = Pgrwl.config(wal, "pgrwl") + "storage:\n  name: sftp\n  sftp:\n"
-                    + "    host: 127.0.0.1\n    port: " + sshd.port() + "\n    user: " + OpenSshd.USER + "\n"
-                    + "    pkey_path: " + sshd.clientKey() + "\n    pkey_pass: ${KEY_PASS}\n"
-                    + "    base_dir: " + baseDir + "\n    known_hosts: " + sshd.knownHosts() + "\n"
-                    + "    connect_timeout: 5\n"
-                    + "  compression:\n    algo: gzip\n"
-                    + "  uploader:\n    sync_interval: 1s\n    max_concurrency: 4\n";
+            String yaml = Pgrwl.config(wal, "pgrwl") + SftpArchives.storageYaml(sshd, baseDir);
             pg.execute("select pg_create_physical_replication_slot('pgrwl', true),"
                     + " pg_create_physical_replication_slot('recv', true)", "create table t(id int, v text)");
             try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("KEY_PASS", sshd.keyPassphrase()).start();
@@ -68,13 +54,13 @@ class SftpArchiveIT {
                 Slots.awaitFlushed(pg, "pgrwl", target, Duration.ofMinutes(2));
                 Slots.awaitFlushed(pg, "recv", target, Duration.ofMinutes(2));
                 Await.until("the backlog drains", Duration.ofMinutes(3), () -> WalDirs.completed(wal).isEmpty()
-                        && decoded(objects).keySet().containsAll(WalDirs.completed(reference).keySet()));
+                        && SftpArchives.decoded(objects).keySet().containsAll(WalDirs.completed(reference).keySet()));
                 assertEquals(0, pgrwl.stop());
                 recv.stop();
                 assertTrue(!pgrwl.logText().contains(sshd.keyPassphrase()), "the key passphrase never appears in the log");
             }
             TreeMap<String, String> expected = WalDirs.completed(reference);
-            TreeMap<String, String> decoded = decoded(objects);
+            TreeMap<String, String> decoded = SftpArchives.decoded(objects);
             assertTrue(expected.size() >= 35, "expected at least 35 segments, got " + expected.size());
             for (var e : expected.entrySet()) {
                 assertEquals(e.getValue(), decoded.get(e.getKey()), "decoded " + e.getKey() + ".gz");
@@ -101,28 +87,5 @@ class SftpArchiveIT {
         try (var files = Files.list(objects)) {
             return files.filter(p -> p.getFileName().toString().endsWith(".gz")).count();
         }
-    }
-
-    /** @return WAL name to SHA-256 of the decompressed file, for every NAME.gz the server holds */
-    private static TreeMap<String, String> decoded(Path objects) throws Exception {
-        Codec gzip = new GzipCodecProvider().create(new PluginConfig("storage.compression", Map.of(), Set.of()));
-        TreeMap<String, String> result = new TreeMap<>();
-        if (!Files.isDirectory(objects)) {
-            return result;
-        }
-        try (var files = Files.list(objects)) {
-            for (Path p : files.toList()) {
-                String name = p.getFileName().toString();
-                if (!name.matches("[0-9A-F]{24}\\.gz")) {
-                    continue;
-                }
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                try (InputStream in = gzip.decode(Files.newInputStream(p))) {
-                    sha.update(in.readAllBytes());
-                }
-                result.put(name.substring(0, 24), HexFormat.of().formatHex(sha.digest()));
-            }
-        }
-        return result;
     }
 }

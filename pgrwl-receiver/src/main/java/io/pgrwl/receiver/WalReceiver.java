@@ -117,9 +117,9 @@ public final class WalReceiver {
             state.systemIdentifier = systemId;
             state.segmentSize = segmentSize;
             Optional<StartPoint> slotStart = ensureSlot(conn);
-            StartPoint start = directory.findStreamingStart(segmentSize)
+            StartPoint start = notBeforeDurable(directory.findStreamingStart(segmentSize)
                     .or(() -> slotStart)
-                    .orElse(new StartPoint(serverPosition, serverTimeline));
+                    .orElse(new StartPoint(serverPosition, serverTimeline)), segmentSize);
             if (start.timeline() > serverTimeline) {
                 throw ReceiverException.fatal("main.directory holds WAL of timeline " + start.timeline()
                         + ", but the server at " + conn.address() + " is on timeline " + serverTimeline + " (starting"
@@ -132,10 +132,33 @@ public final class WalReceiver {
         } catch (ServerError e) {
             throw ReceiverException.transientFailure("replication command failed on " + conn.address() + ": "
                     + e.describe(), e);
+        } catch (WalWriteException e) {
+            throw ReceiverException.transientFailure(e.getMessage() + ". Nothing beyond the last fsync was"
+                    + " acknowledged to the server; retrying. If the disk is full, free space in main.directory (the"
+                    + " uploader frees it as it archives)", e);
         } catch (IOException e) {
             throw ReceiverException.transientFailure("lost the replication connection to " + conn.address() + ": "
                     + e, e);
         }
+    }
+
+    /**
+     * The uploader removes archived segments from main.directory, so after a disconnect the directory (and a slot
+     * that was not told yet) can point before WAL this process already made durable and archived. Resuming there is
+     * correct but repeats work, and with a nearly full disk it could repeat the same segments forever: resume from
+     * what this process knows is durable instead, when that is later.
+     */
+    private StartPoint notBeforeDurable(StartPoint start, int segmentSize) {
+        long durable = state.flushedLsn;
+        int timeline = state.timeline;
+        if (durable == 0 || timeline < start.timeline()
+                || new Lsn(durable).segmentStart(segmentSize).compareTo(start.position().segmentStart(segmentSize)) <= 0) {
+            return start;
+        }
+        LOG.log(System.Logger.Level.INFO, "resuming from " + new Lsn(durable) + " on timeline " + timeline
+                + ", durable before the disconnect (main.directory suggested " + start.position() + "; the WAL"
+                + " between was archived and removed)");
+        return new StartPoint(new Lsn(durable), timeline);
     }
 
     private ReplicationConnection connect() throws ReceiverException {

@@ -58,14 +58,20 @@ final class WalSegmentFile implements AutoCloseable {
                         + " main.directory (keep it for inspection) and restart pgrwl; it re-streams the segment.", null);
             }
         }
-        FileChannel ch = directory.createPrivateFile(path);
+        FileChannel ch;
+        try {
+            ch = directory.createPrivateFile(path);
+        } catch (IOException e) {
+            throw new WalWriteException("create", path, e);
+        }
         try {
             pad(ch, segmentSize);
             WalDirectory.force(ch, path);
         } catch (IOException e) {
+            // a half-padded file would be refused at the next start: remove it, the segment is streamed again
             ch.close();
             Files.deleteIfExists(path);
-            throw new IOException("could not pad WAL file \"" + path + "\" to " + segmentSize + " bytes: " + e, e);
+            throw new WalWriteException("zero-fill (" + segmentSize + " bytes)", path, e);
         }
         directory.fsync();
         return new WalSegmentFile(directory, segment, segmentSize, ch);
@@ -91,8 +97,13 @@ final class WalSegmentFile implements AutoCloseable {
 
     void write(byte[] data, int offset, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
-        while (buffer.hasRemaining()) {
-            position += channel.write(buffer, position);
+        try {
+            while (buffer.hasRemaining()) {
+                position += channel.write(buffer, position);
+            }
+        } catch (IOException e) {
+            // a copy-on-write file system can run out of space even inside a padded file
+            throw new WalWriteException("write to", partialPath(), e);
         }
     }
 

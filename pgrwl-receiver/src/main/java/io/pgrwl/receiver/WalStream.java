@@ -289,11 +289,16 @@ final class WalStream {
         int written = 0;
         while (left > 0) {
             int toWrite = offset + left > segmentSize ? segmentSize - offset : left;
-            if (walFile == null) {
-                walFile = WalSegmentFile.open(directory, WalFileName.of(timeline, new Lsn(blockPosition), segmentSize),
-                        segmentSize);
+            try {
+                if (walFile == null) {
+                    walFile = WalSegmentFile.open(directory, WalFileName.of(timeline, new Lsn(blockPosition),
+                            segmentSize), segmentSize);
+                }
+                walFile.write(payload, XLOGDATA_HEADER + written, toWrite);
+            } catch (WalWriteException e) {
+                reportBeforeGivingUp(blockPosition, e);
+                throw e;
             }
-            walFile.write(payload, XLOGDATA_HEADER + written, toWrite);
             written += toWrite;
             left -= toWrite;
             blockPosition += toWrite;
@@ -361,6 +366,22 @@ final class WalStream {
         state.flushedLsn = position;
         if (trace) {
             LOG.log(System.Logger.Level.TRACE, "durable up to " + new Lsn(position));
+        }
+    }
+
+    /**
+     * Writing failed (a full disk): tell the server what is durable before the connection is dropped, so its slot
+     * keeps only WAL we do not have, even though the segments completed since the last status update may already be
+     * archived and gone from main.directory when we reconnect.
+     */
+    private void reportBeforeGivingUp(long blockPosition, WalWriteException failure) {
+        if (lastFlushPosition <= lastReportedFlush) {
+            return;
+        }
+        try {
+            sendFeedback(blockPosition, System.currentTimeMillis());
+        } catch (IOException e) {
+            failure.addSuppressed(e);
         }
     }
 

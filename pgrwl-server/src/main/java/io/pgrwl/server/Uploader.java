@@ -25,8 +25,9 @@ import java.util.stream.Stream;
 
 /**
  * Moves completed segments and history files from {@code main.directory} into the archive: in WAL order, up to
- * {@code max_concurrency} at once, each encoded (compression, then encryption) into a staging file, stored, verified
- * by length, and only then deleted locally. Never touches {@code .partial}, temporary or foreign files. Failures are
+ * {@code max_concurrency} at once, each encoded (compression, then encryption) as a stream straight into the storage
+ * (no copy on disk, so a full disk never stops the uploads that free it), verified by length, and only then deleted
+ * locally. Never touches {@code .partial}, temporary or foreign files. Failures are
  * retried with capped backoff, forever. An archived object of the same name with different content is never replaced:
  * the local file stays and the conflict is logged as an error.
  *
@@ -36,13 +37,11 @@ final class Uploader implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Uploader.class.getName());
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
-    static final String STAGING = ".pgrwl-upload";
     /** Timeline first, then the segment; a timeline's history file before its segments. */
     static final Comparator<String> WAL_ORDER = Comparator.<String>comparingLong(n -> Long.parseLong(n.substring(0, 8), 16))
             .thenComparing(n -> WalFileName.isHistory(n) ? "" : n);
 
     private final Path directory;
-    private final Path staging;
     private final Archive archive;
     private final Duration syncInterval;
     private final ExecutorService workers;
@@ -70,15 +69,8 @@ final class Uploader implements AutoCloseable {
 
     Uploader(Path directory, Archive archive, int maxConcurrency, Duration syncInterval) throws IOException {
         this.directory = directory;
-        this.staging = directory.resolve(STAGING);
         this.archive = archive;
         this.syncInterval = syncInterval;
-        Files.createDirectories(staging);
-        try (Stream<Path> leftovers = Files.list(staging)) {
-            for (Path p : leftovers.toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
         this.workers = Executors.newFixedThreadPool(maxConcurrency, Thread.ofPlatform().name("uploader-", 1)
                 .daemon(true).factory());
         for (int i = 0; i < maxConcurrency; i++) {
@@ -194,7 +186,6 @@ final class Uploader implements AutoCloseable {
     /** @return whether the file is archived (and deleted locally), or gone */
     private boolean upload(String name) {
         Path file = directory.resolve(name);
-        Path staged = staging.resolve(name + ".tmp");
         try {
             if (!Files.isRegularFile(file)) {
                 return true;
@@ -203,12 +194,14 @@ final class Uploader implements AutoCloseable {
             if (!existing.isEmpty()) {
                 return settleExisting(name, file, existing);
             }
-            byte[] localHash = encodeToStaging(file, staged);
-            long encodedSize = Files.size(staged);
             String object = archive.objectName(name);
             ObjectInfo stored;
-            try (InputStream in = Files.newInputStream(staged)) {
-                stored = archive.storage().put(object, in);
+            long encodedSize;
+            byte[] localHash;
+            try (EncodingPipe encoded = EncodingPipe.start(file, archive)) {
+                stored = archive.storage().put(object, encoded);
+                encodedSize = encoded.encodedBytes();
+                localHash = encoded.plainSha256();
             }
             long seen = archive.storage().stat(object).map(ObjectInfo::size).orElse(-1L);
             if (stored.size() != encodedSize || seen != encodedSize) {
@@ -225,12 +218,6 @@ final class Uploader implements AutoCloseable {
             failures.incrementAndGet();
             LOG.log(System.Logger.Level.WARNING, "uploading " + name + " failed: " + e);
             return false;
-        } finally {
-            try {
-                Files.deleteIfExists(staged);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot remove staging file " + staged + ": " + e);
-            }
         }
     }
 
@@ -261,29 +248,6 @@ final class Uploader implements AutoCloseable {
                 + " clusters or two pgrwl instances writing one archive? Investigate, then move one of them away and"
                 + " restart pgrwl.");
         return false;
-    }
-
-    private byte[] encodeToStaging(Path file, Path staged) throws IOException {
-        MessageDigest sha = newSha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha);
-             FileChannel ch = FileChannel.open(staged, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     StandardOpenOption.TRUNCATE_EXISTING)) {
-            OutputStream encoded = archive.encode(new java.io.FilterOutputStream(java.nio.channels.Channels
-                    .newOutputStream(ch)) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    flush(); // the channel is closed by the try block, after the codecs finished
-                }
-            });
-            in.transferTo(encoded);
-            encoded.close();
-        }
-        return sha.digest();
     }
 
     private void deleteLocal(Path file) throws IOException {
