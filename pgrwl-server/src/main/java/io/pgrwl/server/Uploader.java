@@ -127,11 +127,15 @@ final class Uploader implements AutoCloseable {
                 LOG.log(System.Logger.Level.INFO, "upload backlog: " + b.files() + " files, " + b.bytes() + " bytes,"
                         + " oldest from " + b.oldest());
             }
+            // the lock is notified on every submit and completion: wait out the whole interval regardless
+            long deadline = System.nanoTime() + syncInterval.toNanos();
             synchronized (lock) {
-                try {
-                    lock.wait(syncInterval.toMillis());
-                } catch (InterruptedException e) {
-                    return;
+                for (long left = syncInterval.toNanos(); left > 0 && !closing; left = deadline - System.nanoTime()) {
+                    try {
+                        lock.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
                 }
             }
         }
