@@ -10,6 +10,9 @@ module io.pgrwl.server {
     requires org.apache.commons.compress;
     requires com.github.luben.zstd_jni;
     requires java.logging;
+    requires io.helidon.webserver;
+    requires io.helidon.http;
+    requires io.helidon.common;
     requires jdk.unsupported;
 
     opens io.pgrwl.server to info.picocli;

@@ -79,6 +79,18 @@ class BadInputIT {
     }
 
     @Test
+    void aPortInUseIsAClearError() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            String yaml = Pgrwl.config(base.resolve("port"), "port").replace("listen_port: 0",
+                    "listen_port: " + taken.getLocalPort() + "\n  listen_address: 127.0.0.1");
+            String log = failWith(pgrwl("port", yaml), 1);
+            assertTrue(log.contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + " (main.listen_address, main.listen_port)"), log);
+        }
+    }
+
+    @Test
     void partialOfTheWrongSize() throws Exception {
         Path dir = base.resolve("badpartial");
         Files.createDirectories(dir);

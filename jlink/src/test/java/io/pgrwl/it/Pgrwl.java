@@ -108,6 +108,43 @@ final class Pgrwl implements AutoCloseable {
         Await.until("pgrwl log to contain \"" + text + "\"", timeout, () -> logText().contains(text));
     }
 
+    /** @return the port of the HTTP API of the process started last, once it listens */
+    int apiPort() throws Exception {
+        String marker = "HTTP API listening on ";
+        awaitLog(marker, Duration.ofSeconds(30));
+        String text = logText();
+        int at = text.lastIndexOf(marker);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(":(\\d+)").matcher(text.substring(at,
+                text.indexOf('\n', at)));
+        int port = -1;
+        while (m.find()) {
+            port = Integer.parseInt(m.group(1));
+        }
+        return port;
+    }
+
+    /** @return the body of a GET of {@code path} on the HTTP API, which must answer 200 */
+    String get(String path) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + apiPort() + path))
+                        .timeout(Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
+    /** @return the number after {@code "key":} in a JSON document (the first such key) */
+    static long jsonNumber(String json, String key) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + java.util.regex.Pattern.quote(key)
+                + "\":(-?\\d+)").matcher(json);
+        if (!m.find()) {
+            throw new AssertionError("no number \"" + key + "\" in " + json);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
     @Override
     public void close() throws Exception {
         if (alive()) {

@@ -45,6 +45,14 @@ class SftpArchiveIT {
                 pgrwl.awaitLog("cannot connect to SFTP server 127.0.0.1:" + sshd.port(), OUTAGE);
                 Await.until("segments pile up locally while the server is down", OUTAGE,
                         () -> WalDirs.completed(wal).size() >= 10);
+                // the status API shows the backlog and the failures
+                Await.until("the status API reports the backlog", OUTAGE, () -> Pgrwl.jsonNumber(
+                        pgrwl.get("/api/v1/status"), "backlog_files") >= 10);
+                String during = pgrwl.get("/api/v1/status");
+                assertTrue(Pgrwl.jsonNumber(during, "backlog_bytes") >= 10L * 1024 * 1024, during);
+                assertTrue(Pgrwl.jsonNumber(during, "failures") > 0, during);
+                assertTrue(Pgrwl.jsonNumber(during, "backlog_oldest_age_seconds") >= 0, during);
+                assertTrue(during.contains("\"connected\":true"), during);
                 // the fault's duration, as the scenario prescribes (not a synchronisation)
                 Thread.sleep(Math.max(0, OUTAGE.toMillis() - (System.nanoTime() - down) / 1_000_000));
                 sshd.startListening();
@@ -55,6 +63,10 @@ class SftpArchiveIT {
                 Slots.awaitFlushed(pg, "recv", target, Duration.ofMinutes(2));
                 Await.until("the backlog drains", Duration.ofMinutes(3), () -> WalDirs.completed(wal).isEmpty()
                         && SftpArchives.decoded(objects).keySet().containsAll(WalDirs.completed(reference).keySet()));
+                String after = pgrwl.get("/api/v1/status");
+                assertEquals(0, Pgrwl.jsonNumber(after, "backlog_files"), after);
+                long uploaded = Pgrwl.jsonNumber(after, "uploaded");
+                assertTrue(uploaded >= 30 && uploaded <= SftpArchives.decoded(objects).size(), after);
                 assertEquals(0, pgrwl.stop());
                 recv.stop();
                 assertTrue(!pgrwl.logText().contains(sshd.keyPassphrase()), "the key passphrase never appears in the log");

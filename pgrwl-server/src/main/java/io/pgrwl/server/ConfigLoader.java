@@ -46,6 +46,7 @@ final class ConfigLoader {
     private static Map<String, Type> keys() {
         Map<String, Type> k = new LinkedHashMap<>();
         k.put("main.listen_port", Type.INT);
+        k.put("main.listen_address", Type.STRING);
         k.put("main.directory", Type.STRING);
         k.put("receiver.slot", Type.STRING);
         k.put("receiver.no_loop", Type.BOOL);
@@ -206,7 +207,8 @@ final class ConfigLoader {
                 values.get("log.level", ConfigLoader::level, System.Logger.Level.INFO),
                 values.get("log.format", ConfigLoader::jsonFormat, false),
                 values.get("log.add_source", ConfigLoader::bool, false));
-        return new PgrwlConfig(port, directory == null ? null : Path.of(directory), receiver, storage(values, problems),
+        String address = values.get("main.listen_address", String::trim, "0.0.0.0");
+        return new PgrwlConfig(address, port, directory == null ? null : Path.of(directory), receiver, storage(values, problems),
                 log);
     }
 

@@ -67,36 +67,14 @@ public final class LogSink extends System.LoggerFinder {
     private static String jsonLine(System.Logger.Level level, String logger, String text, String source) {
         StringBuilder b = new StringBuilder(128).append("{\"time\":\"").append(Instant.now()).append("\",\"level\":\"")
                 .append(levelName(level)).append("\",\"logger\":");
-        quote(b, logger);
+        Json.quote(b, logger);
         if (source != null) {
             b.append(",\"source\":");
-            quote(b, source);
+            Json.quote(b, source);
         }
         b.append(",\"msg\":");
-        quote(b, text);
+        Json.quote(b, text);
         return b.append('}').toString();
-    }
-
-    static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
     }
 
     private static String levelName(System.Logger.Level level) {

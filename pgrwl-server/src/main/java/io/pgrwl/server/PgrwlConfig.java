@@ -6,13 +6,14 @@ import java.time.Duration;
 /**
  * The effective configuration, after file, {@code ${VAR}} placeholders and {@code PGRWL_*} overrides.
  *
+ * @param listenAddress {@code main.listen_address}: the address the HTTP API binds, {@code 0.0.0.0} for all
  * @param listenPort {@code main.listen_port}
  * @param directory {@code main.directory}
  * @param receiver the {@code receiver} section
  * @param storage the {@code storage} section
  * @param log the {@code log} section
  */
-record PgrwlConfig(int listenPort, Path directory, Receiver receiver, Storage storage, Log log) {
+record PgrwlConfig(String listenAddress, int listenPort, Path directory, Receiver receiver, Storage storage, Log log) {
 
     /**
      * @param slot {@code receiver.slot}, null when not set (allowed outside receive mode)

@@ -6,6 +6,7 @@ import io.pgrwl.receiver.ReceiverSettings;
 import io.pgrwl.receiver.WalReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import sun.misc.Signal;
 
@@ -52,6 +53,17 @@ final class ReceiveMode {
         }
         // Handle the signals ourselves (not with a shutdown hook) so the process ends with status 0 after the final
         // fsync and status update, as pg_receivewal does.
+        Instant started = Instant.now();
+        HttpApi api;
+        try {
+            Uploader u = uploader;
+            api = HttpApi.start(config.listenAddress(), config.listenPort(), () -> StatusDocument.receive(
+                    settings.slot(), receiver.status(), u, retention, started, Instant.now()));
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            closeUploader(uploader);
+            return Main.EXIT_FAILURE;
+        }
         Signal.handle(new Signal("TERM"), s -> receiver.requestStop());
         Signal.handle(new Signal("INT"), s -> receiver.requestStop());
         LOG.log(System.Logger.Level.INFO, "pgrwl " + Main.version() + " receive mode: directory=" + config.directory()
@@ -68,6 +80,7 @@ final class ReceiveMode {
             Thread.currentThread().interrupt();
             return Main.EXIT_FAILURE;
         } finally {
+            api.close();
             closeUploader(uploader);
         }
     }

@@ -1,0 +1,77 @@
+package io.pgrwl.server;
+
+/**
+ * A JSON object written field by field, for log lines and the small documents of the HTTP API. Values are strings
+ * (null becomes {@code null}), numbers, booleans or nested objects. Not thread-safe.
+ */
+final class Json {
+
+    private final StringBuilder b = new StringBuilder(256).append('{');
+
+    static Json object() {
+        return new Json();
+    }
+
+    private Json key(String key) {
+        if (b.length() > 1) {
+            b.append(',');
+        }
+        quote(b, key);
+        b.append(':');
+        return this;
+    }
+
+    Json put(String key, String value) {
+        key(key);
+        if (value == null) {
+            b.append("null");
+        } else {
+            quote(b, value);
+        }
+        return this;
+    }
+
+    Json put(String key, long value) {
+        key(key).b.append(value);
+        return this;
+    }
+
+    Json put(String key, boolean value) {
+        key(key).b.append(value);
+        return this;
+    }
+
+    /** @param value a nested object, or null */
+    Json put(String key, Json value) {
+        key(key).b.append(value == null ? "null" : value.toString());
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return b + "}";
+    }
+
+    /** Appends {@code s} as a JSON string literal. */
+    static void quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+}
