@@ -146,7 +146,9 @@ final class ConfigLoader {
         for (Map.Entry<?, ?> e : map.entrySet()) {
             String key = prefix + e.getKey();
             Object value = e.getValue();
-            if (value instanceof Map<?, ?> section) {
+            if (value instanceof Map<?, ?> section && isPluginSection(key)) {
+                flattenPluginSection(key, section, values, problems);
+            } else if (value instanceof Map<?, ?> section) {
                 if (KEYS.containsKey(key)) {
                     problems.add(key + ": expected a single value, found a section");
                 } else if (KEYS.keySet().stream().noneMatch(k -> k.startsWith(key + "."))) {
@@ -160,6 +162,30 @@ final class ConfigLoader {
                 problems.add(key + ": expected a single value, found a list");
             } else if (value != null) {
                 expand(key, value.toString(), problems).ifPresent(v -> values.put(key, v));
+            }
+        }
+    }
+
+    /**
+     * A storage plugin's own section, {@code storage.<name>}, for a plugin pgrwl does not know: its keys are passed to
+     * the provider as strings, which validates them; bind() makes sure the section belongs to {@code storage.name}.
+     */
+    private static boolean isPluginSection(String key) {
+        if (!key.startsWith("storage.") || key.indexOf('.', "storage.".length()) >= 0) {
+            return false;
+        }
+        String prefix = key + ".";
+        return KEYS.keySet().stream().noneMatch(k -> k.startsWith(prefix)) && key.length() > "storage.".length();
+    }
+
+    private void flattenPluginSection(String section, Map<?, ?> map, Map<String, String> values,
+                                      List<String> problems) {
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            String key = section + "." + e.getKey();
+            if (e.getValue() instanceof Map<?, ?> || e.getValue() instanceof List<?>) {
+                problems.add(key + ": expected a single value (plugin settings are flat)");
+            } else if (e.getValue() != null) {
+                expand(key, e.getValue().toString(), problems).ifPresent(v -> values.put(key, v));
             }
         }
     }
@@ -251,6 +277,13 @@ final class ConfigLoader {
         }
         Duration retentionInterval = values.get("storage.retention.sync_interval", Durations::parse,
                 Duration.ofHours(1));
+        String own = "storage." + name;
+        String named = name == null ? "not set" : "\"" + name + "\"";
+        values.raw().keySet().stream().filter(k -> k.startsWith("storage.") && !KEYS.containsKey(k))
+                .map(k -> k.substring(0, k.indexOf('.', "storage.".length()))).distinct()
+                .filter(section -> !section.equals(own))
+                .forEach(section -> problems.add(section + ": unknown section (a plugin's settings go under"
+                        + " storage.<storage.name>; storage.name is " + named + ")"));
         Map<String, String> provider = new java.util.TreeMap<>();
         if (name != null) {
             String section = "storage." + name + ".";

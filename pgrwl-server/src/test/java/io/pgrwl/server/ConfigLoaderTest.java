@@ -40,6 +40,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aStoragePluginGetsItsOwnSectionAndAStraySectionIsAnError() throws Exception {
+        Path f = write("p.yml", "main:\n  directory: /d\nreceiver:\n  slot: s\nstorage:\n  name: webdav\n"
+                + "  webdav:\n    url: https://dav.example\n    token: ${DAV_TOKEN}\n");
+        PgrwlConfig c = new ConfigLoader(Map.of("DAV_TOKEN", "t0k")).load(f, Mode.RECEIVE);
+        assertEquals(Map.of("url", "https://dav.example", "token", "t0k"), c.storage().providerSettings());
+        assertEquals("0.0.0.0", c.listenAddress(), "all interfaces by default, as the Go pgrwl");
+
+        Path typo = write("t.yml", "main:\n  directory: /d\nreceiver:\n  slot: s\nstorage:\n  name: s3\n"
+                + "  compresion:\n    algo: zstd\n  webdav:\n    nested:\n      x: 1\n");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> new ConfigLoader(Map.of()).load(typo, Mode.RECEIVE));
+        String all = String.join("\n", e.problems());
+        assertTrue(all.contains("storage.compresion: unknown section (a plugin's settings go under"
+                + " storage.<storage.name>; storage.name is \"s3\")"), all);
+        assertTrue(all.contains("storage.webdav.nested: expected a single value"), all);
+    }
+
+    @Test
     void jsonAndEnvironmentOnly() throws Exception {
         Path f = write("c.json", "{\"main\": {\"directory\": \"/w\"}, \"receiver\": {\"slot\": \"j\"}}");
         assertEquals("j", new ConfigLoader(Map.of()).load(f, Mode.RECEIVE).receiver().slot());
