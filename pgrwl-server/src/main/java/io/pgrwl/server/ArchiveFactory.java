@@ -15,12 +15,14 @@ import java.util.Set;
 /** Builds the {@link Archive} the {@code storage} section describes, from built-in and plugin providers. */
 final class ArchiveFactory {
 
+    private static final System.Logger LOG = System.getLogger(ArchiveFactory.class.getName());
+
     private ArchiveFactory() {
     }
 
     /**
      * @throws IllegalArgumentException naming the key when a provider is missing or its settings are invalid
-     * @throws IOException when the storage cannot be reached
+     * @throws IOException when a codec cannot be set up (a storage that cannot be reached is retried later instead)
      */
     static Archive create(PgrwlConfig config, Plugins plugins) throws IOException {
         PgrwlConfig.Storage s = config.storage();
@@ -53,7 +55,15 @@ final class ArchiveFactory {
             write.add(c);
             read.put(c.suffix(), c);
         }
-        Storage storage = createStorage(config, plugins);
+        Storage storage;
+        try {
+            storage = createStorage(config, plugins);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot reach the " + s.name() + " storage at start-up (" + e.getMessage()
+                    + "); receiving WAL anyway: completed segments wait in main.directory and uploads are retried"
+                    + " until it is reachable");
+            storage = new DeferredStorage(s.name(), () -> createStorage(config, plugins));
+        }
         return new Archive(storage, s.prefix(), write, read);
     }
 
