@@ -39,7 +39,7 @@ class DiskFullIT {
             try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("KEY_PASS", sshd.keyPassphrase()).start();
                  PgReceiveWal recv = new PgReceiveWal(pg, reference, "recv").start()) {
                 pgrwl.awaitLog("cannot reach the sftp storage at start-up", Duration.ofSeconds(60));
-                workload(pg, 30); // 30 MiB of WAL for a 12 MiB disk
+                pg.insertAndSwitch(30); // 30 MiB of WAL for a 12 MiB disk
                 Await.until("pgrwl runs out of space twice (it keeps retrying)", Duration.ofMinutes(2),
                         () -> occurrences(pgrwl.logText(), "No space left on device") >= 2);
                 assertTrue(pgrwl.alive(), "pgrwl keeps running with a full disk");
@@ -52,7 +52,7 @@ class DiskFullIT {
                 assertNoDamagedFile(wal, reference);
 
                 sshd.startListening();
-                workload(pg, 3);
+                pg.insertAndSwitch(3);
                 String target = pg.queryOne("select pg_current_wal_lsn()");
                 Slots.awaitFlushed(pg, "pgrwl", target, Duration.ofMinutes(4));
                 Slots.awaitFlushed(pg, "recv", target, Duration.ofMinutes(1));
@@ -111,11 +111,5 @@ class DiskFullIT {
             n++;
         }
         return n;
-    }
-
-    private static void workload(PgCluster pg, int switches) throws Exception {
-        for (int i = 0; i < switches; i++) {
-            pg.execute("insert into t select g, md5(g::text) from generate_series(1, 3000) g", "select pg_switch_wal()");
-        }
     }
 }

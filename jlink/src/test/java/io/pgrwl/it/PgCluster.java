@@ -165,4 +165,11 @@ final class PgCluster implements AutoCloseable {
             }
         }
     }
+
+    /** A write load in whole segments: {@code switches} times, 3000 rows into table {@code t}, then pg_switch_wal(). */
+    void insertAndSwitch(int switches) throws Exception {
+        for (int i = 0; i < switches; i++) {
+            execute("insert into t select g, md5(g::text) from generate_series(1, 3000) g", "select pg_switch_wal()");
+        }
+    }
 }

@@ -32,7 +32,7 @@ class RetentionIT {
         try (PgCluster pg = PgCluster.init(base, "primary", 1).start()) {
             pg.execute("select pg_create_physical_replication_slot('pgrwl', true)", "create table t(id int, v text)");
             try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).start()) {
-                workload(pg, 10);
+                pg.insertAndSwitch(10);
                 Await.until("the first segments are archived", Duration.ofMinutes(1),
                         () -> WalDirs.completed(wal).isEmpty() && names(objects).size() >= 10);
                 Set<String> old = names(objects);
@@ -45,7 +45,7 @@ class RetentionIT {
                     Files.setLastModifiedTime(objects.resolve(keep), twoDaysAgo);
                 }
 
-                workload(pg, 10);
+                pg.insertAndSwitch(10);
                 Await.until("newer segments are archived", Duration.ofMinutes(1),
                         () -> WalDirs.completed(wal).isEmpty() && names(objects).stream()
                                 .filter(n -> n.endsWith(".gz") && !old.contains(n)).count() >= 10);
@@ -70,12 +70,6 @@ class RetentionIT {
             }
         }
         Os.deleteTree(base);
-    }
-
-    private static void workload(PgCluster pg, int switches) throws Exception {
-        for (int i = 0; i < switches; i++) {
-            pg.execute("insert into t select g, md5(g::text) from generate_series(1, 3000) g", "select pg_switch_wal()");
-        }
     }
 
     private static Set<String> names(Path objects) throws Exception {

@@ -71,12 +71,12 @@ class S3ArchiveIT {
             try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("S3_SECRET", "secret")
                     .env("ARCHIVE_PASS", "archive-secret").start();
                  PgReceiveWal recv = new PgReceiveWal(pg, reference, "recv").start()) {
-                workload(pg, 10);
+                pg.insertAndSwitch(10);
                 Await.until("segments reach S3", Duration.ofMinutes(1), () -> count(s3) >= 5);
 
                 proxy.stop();
                 long down = System.nanoTime();
-                workload(pg, 20);
+                pg.insertAndSwitch(20);
                 pgrwl.awaitLog("failed: java.io.IOException: S3 ", OUTAGE); // the existence check or the put
                 Await.until("segments pile up locally while S3 is down", OUTAGE,
                         () -> WalDirs.completed(wal).size() >= 10);
@@ -84,7 +84,7 @@ class S3ArchiveIT {
                 Thread.sleep(Math.max(0, OUTAGE.toMillis() - (System.nanoTime() - down) / 1_000_000));
                 proxy = startProxy(store, port);
 
-                workload(pg, 5);
+                pg.insertAndSwitch(5);
                 String target = pg.queryOne("select pg_current_wal_lsn()");
                 Slots.awaitFlushed(pg, "pgrwl", target, Duration.ofMinutes(2));
                 Slots.awaitFlushed(pg, "recv", target, Duration.ofMinutes(2));
@@ -106,12 +106,6 @@ class S3ArchiveIT {
             proxy.stop();
         }
         Os.deleteTree(base);
-    }
-
-    private static void workload(PgCluster pg, int switches) throws Exception {
-        for (int i = 0; i < switches; i++) {
-            pg.execute("insert into t select g, md5(g::text) from generate_series(1, 3000) g", "select pg_switch_wal()");
-        }
     }
 
     private static Storage storage(Map<String, String> s3) throws Exception {

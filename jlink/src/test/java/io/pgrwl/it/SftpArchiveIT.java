@@ -36,12 +36,12 @@ class SftpArchiveIT {
                     + " pg_create_physical_replication_slot('recv', true)", "create table t(id int, v text)");
             try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("KEY_PASS", sshd.keyPassphrase()).start();
                  PgReceiveWal recv = new PgReceiveWal(pg, reference, "recv").start()) {
-                workload(pg, 10);
+                pg.insertAndSwitch(10);
                 Await.until("segments reach the SFTP server", Duration.ofMinutes(1), () -> count(objects) >= 5);
 
                 sshd.stopListening();
                 long down = System.nanoTime();
-                workload(pg, 20);
+                pg.insertAndSwitch(20);
                 pgrwl.awaitLog("cannot connect to SFTP server 127.0.0.1:" + sshd.port(), OUTAGE);
                 Await.until("segments pile up locally while the server is down", OUTAGE,
                         () -> WalDirs.completed(wal).size() >= 10);
@@ -57,7 +57,7 @@ class SftpArchiveIT {
                 Thread.sleep(Math.max(0, OUTAGE.toMillis() - (System.nanoTime() - down) / 1_000_000));
                 sshd.startListening();
 
-                workload(pg, 5);
+                pg.insertAndSwitch(5);
                 String target = pg.queryOne("select pg_current_wal_lsn()");
                 Slots.awaitFlushed(pg, "pgrwl", target, Duration.ofMinutes(2));
                 Slots.awaitFlushed(pg, "recv", target, Duration.ofMinutes(2));
@@ -84,12 +84,6 @@ class SftpArchiveIT {
             }
         }
         Os.deleteTree(base);
-    }
-
-    private static void workload(PgCluster pg, int switches) throws Exception {
-        for (int i = 0; i < switches; i++) {
-            pg.execute("insert into t select g, md5(g::text) from generate_series(1, 3000) g", "select pg_switch_wal()");
-        }
     }
 
     private static long count(Path objects) throws Exception {

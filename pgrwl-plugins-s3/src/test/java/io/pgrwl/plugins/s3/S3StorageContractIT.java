@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.Storage;
 import io.pgrwl.spi.testing.StorageContract;
-import java.net.URI;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,14 +22,7 @@ class S3StorageContractIT extends StorageContract {
 
     @BeforeAll
     static void startServer() throws Exception {
-        proxy = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
-        proxy.start();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!"STARTED".equals(proxy.getState()) && System.nanoTime() < deadline) {
-            Thread.sleep(10); // polling the server's state
-        }
+        proxy = S3Proxies.start(b -> b);
     }
 
     @AfterAll
@@ -49,15 +39,7 @@ class S3StorageContractIT extends StorageContract {
     @Override
     protected Storage newStorage() throws Exception {
         String bucket = "contract" + BUCKETS.incrementAndGet();
-        try (var admin = software.amazon.awssdk.services.s3.S3Client.builder()
-                .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
-                .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("access", "secret")))
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder().build())
-                .build()) {
-            admin.createBucket(b -> b.bucket(bucket));
-        }
+        S3Proxies.createBucket("http://127.0.0.1:" + proxy.getPort(), bucket);
         return new S3StorageProvider().create(new PluginConfig("storage.s3", settings(bucket),
                 Set.of("secret_access_key")));
     }
