@@ -1,6 +1,6 @@
 /**
  * The pgrwl application: command line, configuration, logging, and the modes that wire the receiver (and later the
- * uploader, retention and serve mode) together.
+ * uploader, retention and serve mode) together, and {@code pgrwl restore-command}.
  */
 module io.pgrwl.server {
     requires io.pgrwl.spi;
@@ -13,6 +13,10 @@ module io.pgrwl.server {
     requires io.helidon.webserver;
     requires io.helidon.http;
     requires io.helidon.common;
+    requires io.helidon.common.tls;
+    requires io.helidon.common.pki;
+    requires io.helidon.common.configurable;
+    requires java.net.http;
     requires jdk.unsupported;
 
     opens io.pgrwl.server to info.picocli;

@@ -59,7 +59,7 @@ class CrashRecoveryIT {
         Os.deleteTree(base);
     }
 
-    private static void tick(PgCluster pg, AtomicBoolean running, AtomicLong committed) {
+    static void tick(PgCluster pg, AtomicBoolean running, AtomicLong committed) {
         try (Connection c = pg.connect(); PreparedStatement insert = c.prepareStatement("insert into ticks(id) values (?)")) {
             long id = 0;
             while (running.get()) {
@@ -75,8 +75,6 @@ class CrashRecoveryIT {
 
     /** Replaces PGDATA by the base backup and points restore_command at a copy of pgrwl's WAL (.partial renamed). */
     static void restore(PgCluster pg, Path backup, Path pgrwlWal, Path restoreWal) throws Exception {
-        Os.deleteTree(pg.data);
-        Os.run(List.of("cp", "-a", backup.toString(), pg.data.toString()), null);
         Files.createDirectories(restoreWal);
         try (var files = Files.list(pgrwlWal)) {
             for (Path f : files.toList()) {
@@ -86,13 +84,20 @@ class CrashRecoveryIT {
                 }
             }
         }
+        Os.chownToPostgres(restoreWal);
+        restoreBaseBackup(pg, backup, "cp " + restoreWal + "/%f %p");
+    }
+
+    /** Replaces PGDATA by the base backup, with recovery.signal and the restore_command given. */
+    static void restoreBaseBackup(PgCluster pg, Path backup, String restoreCommand) throws Exception {
+        Os.deleteTree(pg.data);
+        Os.run(List.of("cp", "-a", backup.toString(), pg.data.toString()), null);
         Files.writeString(pg.data.resolve("recovery.signal"), "");
         Files.write(pg.data.resolve("postgresql.auto.conf"), List.of(
-                "restore_command = 'cp " + restoreWal + "/%f %p'",
+                "restore_command = '" + restoreCommand + "'",
                 "recovery_target_timeline = 'latest'",
                 "synchronous_standby_names = ''"), java.nio.file.StandardOpenOption.APPEND);
         Os.chownToPostgres(pg.data);
-        Os.chownToPostgres(restoreWal);
         Os.run(List.of("chmod", "-R", "u+rwX,go-rwx", pg.data.toString()), null);
     }
 }

@@ -45,6 +45,42 @@ final class Pgrwl implements AutoCloseable {
         return p;
     }
 
+    /** A serve-mode pgrwl with the YAML given written to a config file. */
+    static Pgrwl serve(Path base, String name, String yaml) throws IOException {
+        Path config = base.resolve(name + ".yml");
+        Files.writeString(config, yaml);
+        return new Pgrwl(config, base.resolve(name + ".log"), List.of("-c", config.toString(), "-m", "serve"));
+    }
+
+    /** The {@code main} and {@code log} sections of a serve-mode config on an ephemeral port, plus {@code more}. */
+    static String serveConfig(Path directory, String... more) {
+        StringBuilder y = new StringBuilder()
+                .append("main:\n  listen_port: 0\n  directory: ").append(directory).append('\n');
+        for (String line : more) {
+            y.append(line).append('\n');
+        }
+        y.append("log:\n  level: trace\n");
+        return y.toString();
+    }
+
+    /**
+     * The launcher as the postgres OS user can run it (restore_command runs as that user): the built image when that
+     * user can reach it, else a copy in {@code base} (a clone in a private directory such as mktemp -d).
+     */
+    static Path launcherForPostgres(Path base) throws IOException {
+        if (!Os.ROOT) {
+            return launcher();
+        }
+        try {
+            Os.run(Os.asPostgres(List.of(launcher().toString(), "--version")), null);
+            return launcher();
+        } catch (IOException e) {
+            Path copy = base.resolve("image");
+            Os.run(List.of("cp", "-a", image().toString(), copy.toString()), null);
+            return copy.resolve("bin/pgrwl");
+        }
+    }
+
     static String config(Path directory, String slot, String... more) {
         StringBuilder y = new StringBuilder()
                 .append("main:\n  listen_port: 0\n  directory: ").append(directory).append('\n')

@@ -11,7 +11,6 @@ import io.pgrwl.spi.ObjectInfo;
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.Storage;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -19,10 +18,6 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,37 +29,14 @@ class S3ArchiveIT {
 
     private static final Duration OUTAGE = Duration.ofSeconds(60);
 
-    private static S3Proxy startProxy(BlobStore store, int port) throws Exception {
-        S3Proxy proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:" + port))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret").build();
-        proxy.start();
-        Await.until("s3proxy started", Duration.ofSeconds(30), () -> "STARTED".equals(proxy.getState()));
-        return proxy;
-    }
-
     @Test
     void survivesAnS3OutageAndArchivesEverySegment() throws Exception {
         Path base = Os.tempDir("pgrwl-s3");
         Path wal = base.resolve("pgrwl-wal");
         Path reference = base.resolve("recv-wal");
-        BlobStore store = new TransientNio2BlobStore();
-        int port = Os.freePort();
-        S3Proxy proxy = startProxy(store, port);
-        Map<String, String> s3 = Map.of("url", "http://127.0.0.1:" + port, "bucket", "wal", "region", "us-east-1",
-                "access_key_id", "access", "secret_access_key", "secret", "use_path_style", "true");
-        try (var admin = software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(URI.create(s3.get("url")))
-                .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("access", "secret")))
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder().build())
-                .build()) {
-            admin.createBucket(b -> b.bucket("wal"));
-        }
-        String yaml = Pgrwl.config(wal, "pgrwl") + "storage:\n  name: s3\n  prefix: cluster1\n  s3:\n"
-                + "    url: " + s3.get("url") + "\n    bucket: wal\n    region: us-east-1\n    access_key_id: access\n"
-                + "    secret_access_key: ${S3_SECRET}\n    use_path_style: true\n    read_timeout: 10\n    connect_timeout: 5\n"
-                + "  compression:\n    algo: zstd\n  encryption:\n    algo: aes-256-gcm\n    pass: ${ARCHIVE_PASS}\n"
-                + "  uploader:\n    sync_interval: 1s\n    max_concurrency: 4\n";
+        S3Archives proxy = S3Archives.start();
+        Map<String, String> s3 = proxy.settings();
+        String yaml = Pgrwl.config(wal, "pgrwl") + proxy.storageYaml();
         try (PgCluster pg = PgCluster.init(base, "primary", 1).start()) {
             pg.execute("select pg_create_physical_replication_slot('pgrwl', true),"
                     + " pg_create_physical_replication_slot('recv', true)", "create table t(id int, v text)");
@@ -82,7 +54,7 @@ class S3ArchiveIT {
                         () -> WalDirs.completed(wal).size() >= 10);
                 // the fault's duration, as the scenario prescribes (not a synchronisation)
                 Thread.sleep(Math.max(0, OUTAGE.toMillis() - (System.nanoTime() - down) / 1_000_000));
-                proxy = startProxy(store, port);
+                proxy.restart();
 
                 pg.insertAndSwitch(5);
                 String target = pg.queryOne("select pg_current_wal_lsn()");

@@ -48,6 +48,12 @@ final class ConfigLoader {
         k.put("main.listen_port", Type.INT);
         k.put("main.listen_address", Type.STRING);
         k.put("main.directory", Type.STRING);
+        k.put("main.auth_token", Type.STRING);
+        k.put("main.tls.cert_file", Type.STRING);
+        k.put("main.tls.key_file", Type.STRING);
+        k.put("serve.prefetch", Type.INT);
+        k.put("serve.cache_dir", Type.STRING);
+        k.put("serve.cache_max_bytes", Type.INT);
         k.put("receiver.slot", Type.STRING);
         k.put("receiver.no_loop", Type.BOOL);
         k.put("receiver.status_interval", Type.DURATION);
@@ -233,9 +239,52 @@ final class ConfigLoader {
                 values.get("log.level", ConfigLoader::level, System.Logger.Level.INFO),
                 values.get("log.format", ConfigLoader::jsonFormat, false),
                 values.get("log.add_source", ConfigLoader::bool, false));
-        String address = values.get("main.listen_address", String::trim, "0.0.0.0");
-        return new PgrwlConfig(address, port, directory == null ? null : Path.of(directory), receiver, storage(values, problems),
-                log);
+        return new PgrwlConfig(http(values, port, problems), directory == null ? null : Path.of(directory), receiver,
+                storage(values, problems), serve(values, problems), log);
+    }
+
+    private static PgrwlConfig.Http http(Values values, int port, List<String> problems) {
+        String address = values.get("main.listen_address", String::trim, null);
+        if (address != null && address.isEmpty()) {
+            address = null;
+        }
+        String cert = values.get("main.tls.cert_file", String::trim, null);
+        String key = values.get("main.tls.key_file", String::trim, null);
+        if ((cert == null) != (key == null)) {
+            problems.add((cert == null ? "main.tls.cert_file" : "main.tls.key_file") + ": required when "
+                    + (cert == null ? "main.tls.key_file" : "main.tls.cert_file") + " is set (TLS needs both the"
+                    + " certificate chain and its private key, PEM)");
+        }
+        for (String file : new String[] {cert, key}) {
+            if (file != null && !Files.isReadable(Path.of(file))) {
+                problems.add((file.equals(cert) ? "main.tls.cert_file" : "main.tls.key_file") + ": cannot read \""
+                        + file + "\"");
+            }
+        }
+        String token = values.get("main.auth_token", Function.identity(), null);
+        if (token != null && token.isBlank()) {
+            problems.add("main.auth_token: empty; set a long random token or remove the key");
+            token = null;
+        } else if (token != null && token.length() < 16) {
+            problems.add("main.auth_token: too short (" + token.length() + " characters); use at least 16 random"
+                    + " characters, e.g. openssl rand -hex 32");
+        }
+        return new PgrwlConfig.Http(address, port, cert == null || key == null ? null : Path.of(cert),
+                cert == null || key == null ? null : Path.of(key), token);
+    }
+
+    private static PgrwlConfig.Serve serve(Values values, List<String> problems) {
+        int prefetch = values.get("serve.prefetch", Integer::parseInt, 8);
+        if (prefetch < 0 || prefetch > 64) {
+            problems.add("serve.prefetch: " + prefetch + " is not from 0 (off: exact fetches, for pg_rewind) to 64");
+        }
+        String cacheDir = values.get("serve.cache_dir", String::trim, null);
+        long cacheMax = values.get("serve.cache_max_bytes", Long::parseLong, 1L << 30);
+        if (cacheMax < 1 << 20) {
+            problems.add("serve.cache_max_bytes: " + cacheMax + " is less than 1 MiB");
+        }
+        return new PgrwlConfig.Serve(prefetch, cacheDir == null || cacheDir.isEmpty() ? null : Path.of(cacheDir),
+                cacheMax);
     }
 
     private static PgrwlConfig.Storage storage(Values values, List<String> problems) {

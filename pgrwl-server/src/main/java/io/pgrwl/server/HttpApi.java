@@ -1,13 +1,22 @@
 package io.pgrwl.server;
 
+import io.helidon.common.configurable.Resource;
+import io.helidon.common.pki.Keys;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import java.io.UncheckedIOException;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 
 /**
- * pgrwl's HTTP API on {@code main.listen_address}:{@code main.listen_port} (Helidon SE webserver):
- * {@code GET /api/v1/status} returns the state of the receiver, the uploader and retention as JSON.
+ * pgrwl's HTTP API (Helidon SE webserver) on {@code main.listen_address}:{@code main.listen_port}, with optional TLS
+ * ({@code main.tls.*}) and bearer token ({@code main.auth_token}). Every mode answers {@code /health} and
+ * {@code /healthz}, which never need the token (probes); the mode adds its own routes.
  *
  * <p>Thread-safe; requests are served on Helidon's virtual threads.
  */
@@ -24,34 +33,90 @@ final class HttpApi implements AutoCloseable {
     /**
      * Binds and starts serving.
      *
-     * @param status makes the status document; called per request, from any thread
-     * @throws IllegalStateException naming the address when it cannot be bound
+     * @param routes adds the mode's routes; handlers are called from any thread
+     * @throws IllegalStateException naming the keys when the address cannot be bound or the TLS files cannot be used
      */
-    static HttpApi start(String address, int port, Supplier<Json> status) {
+    static HttpApi start(PgrwlConfig.Http http, Mode mode, Consumer<HttpRouting.Builder> routes) {
+        String address = http.bindAddress(mode);
         WebServer server;
         try {
-            server = WebServer.builder()
+            WebServerConfig.Builder builder = WebServer.builder()
                     .host(address)
-                    .port(port)
+                    .port(http.listenPort())
                     .shutdownHook(false) // pgrwl stops the server itself, after the receiver's final fsync
-                    .routing(r -> r.get("/api/v1/status", (req, res) -> {
-                        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                        res.send(status.get().toString());
-                    }))
-                    .build()
-                    .start();
+                    .routing(r -> routing(r, http, routes));
+            if (http.tls()) {
+                Keys keys = tlsKeys(http);
+                builder.tls(t -> t.privateKey(keys).privateKeyCertChain(keys));
+            }
+            server = builder.build().start();
         } catch (UncheckedIOException | IllegalStateException e) {
-            throw cannotListen(address, port, rootCause(e), e);
+            throw cannotListen(address, http.listenPort(), rootCause(e), e);
         }
         if (!server.isRunning() || server.port() < 0) {
             // Helidon logs the failure and returns a stopped server; find the reason by binding ourselves
-            throw cannotListen(address, port, bindError(address, port), null);
+            throw cannotListen(address, http.listenPort(), bindError(address, http.listenPort()), null);
         }
+        LOG.log(System.Logger.Level.INFO, (http.tls() ? "TLS on" : "plain HTTP (no main.tls)") + ", "
+                + (http.authToken() != null ? "bearer token required" : "no token (main.auth_token not set)")
+                + (http.listenAddress() == null ? "; main.listen_address not set, so binding " + address
+                + (address.startsWith("127.") ? " (loopback only: serve mode without a token never listens on the"
+                + " network unless main.listen_address says so)" : "") : ""));
         LOG.log(System.Logger.Level.INFO, "HTTP API listening on " + address + ":" + server.port());
         return new HttpApi(server);
     }
 
+    private static void routing(HttpRouting.Builder r, PgrwlConfig.Http http, Consumer<HttpRouting.Builder> routes) {
+        r.addFilter(HttpApi::refuseDotSegments);
+        if (http.authToken() != null) {
+            r.addFilter(new BearerTokenFilter(http.authToken()));
+        }
+        r.get("/health", (req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send("{\"status\":\"UP\"}");
+        });
+        r.any("/healthz", (req, res) -> res.status(Status.OK_200).send());
+        routes.accept(r);
+    }
+
+    /**
+     * 400 for any path with a {@code .} or {@code ..} segment, plain or percent-encoded, before routing: such a request
+     * is never legitimate here, and refusing it loudly beats a 404 from whatever the normalised path happens to be.
+     */
+    private static void refuseDotSegments(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String raw = req.prologue().uriPath().rawPathNoParams();
+        for (String segment : raw.split("/", -1)) {
+            String s = segment.replace("%2e", ".").replace("%2E", ".");
+            if (s.equals(".") || s.equals("..")) {
+                res.status(Status.BAD_REQUEST_400).header(HeaderNames.CONTENT_TYPE, "text/plain")
+                        .send("dot segments (. and ..) are not allowed in paths\n");
+                return;
+            }
+        }
+        chain.proceed();
+    }
+
+    private static Keys tlsKeys(PgrwlConfig.Http http) {
+        try {
+            Keys keys = Keys.builder().pem(p -> p.key(Resource.create(http.tlsKeyFile()))
+                    .certChain(Resource.create(http.tlsCertFile()))).build();
+            if (keys.privateKey().isEmpty() || keys.certChain().isEmpty()) {
+                throw new IllegalStateException("no private key in " + http.tlsKeyFile() + " or no certificate in "
+                        + http.tlsCertFile());
+            }
+            return keys;
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot use main.tls.cert_file=" + http.tlsCertFile()
+                    + " and main.tls.key_file=" + http.tlsKeyFile() + " (PEM certificate chain and unencrypted PEM"
+                    + " private key expected): " + rootCause(e), e);
+        }
+    }
+
     private static IllegalStateException cannotListen(String address, int port, String reason, Throwable cause) {
+        if (cause instanceof IllegalStateException e && e.getMessage() != null
+                && e.getMessage().startsWith("cannot use main.tls")) {
+            return e;
+        }
         return new IllegalStateException("cannot listen on " + address + ":" + port + " (main.listen_address,"
                 + " main.listen_port): " + reason + "; is another process using that port?", cause);
     }

@@ -42,12 +42,16 @@ public final class LogSink extends System.LoggerFinder {
 
     @Override
     public System.Logger getLogger(String name, Module module) {
-        return new Logger(name, isJdkInternal(name));
+        return new Logger(name, infoAndAbove(name));
     }
 
-    /** The JDK's own loggers (java.*, jdk.*, sun.*) only speak at INFO and above, whatever log.level says. */
-    private static boolean isJdkInternal(String name) {
-        return name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun.");
+    /**
+     * The JDK's own loggers (java.*, jdk.*, sun.*) and Helidon's only speak at INFO and above, whatever log.level says:
+     * Helidon's DEBUG lines carry whole request headers, bearer tokens included, and secrets never reach the log.
+     */
+    static boolean infoAndAbove(String name) {
+        return name.startsWith("java.") || name.startsWith("jdk.") || name.startsWith("sun.")
+                || name.startsWith("io.helidon.");
     }
 
     static void write(System.Logger.Level level, String logger, String message, Throwable error) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "pgrwl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Streams PostgreSQL WAL over the replication protocol into an archive.",
-        subcommands = {Main.Daemon.class, Main.Validate.class, Main.ListPlugins.class})
+        subcommands = {Main.Daemon.class, Main.Validate.class, Main.ListPlugins.class, RestoreCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int EXIT_FAILURE = 1;
@@ -30,7 +30,7 @@ public final class Main implements Callable<Integer> {
     Path config;
 
     @Option(names = {"-m", "--mode"}, paramLabel = "MODE",
-            description = "receive; default: $PGRWL_MODE (or $PGRWL_DAEMON_MODE)")
+            description = "receive or serve; default: $PGRWL_MODE (or $PGRWL_DAEMON_MODE)")
     String mode;
 
     /**
@@ -66,6 +66,7 @@ public final class Main implements Callable<Integer> {
         LogSink.configure(config.log());
         return switch (mode) {
             case RECEIVE -> new ReceiveMode(config, env).run();
+            case SERVE -> new ServeMode(config).run();
         };
     }
 
@@ -92,7 +93,7 @@ public final class Main implements Callable<Integer> {
         @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "config file (YAML or JSON)")
         Path config;
 
-        @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "receive")
+        @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "receive or serve")
         String mode;
 
         @Override
@@ -107,7 +108,7 @@ public final class Main implements Callable<Integer> {
         @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "config file (YAML or JSON)")
         Path config;
 
-        @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "receive (default)")
+        @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "receive (default) or serve")
         String mode;
 
         @CommandLine.Spec

@@ -7,7 +7,9 @@ import java.util.stream.Collectors;
 /** What a pgrwl process does. */
 enum Mode {
     /** Stream WAL from PostgreSQL into main.directory. */
-    RECEIVE;
+    RECEIVE,
+    /** Serve main.directory and the archive over HTTP to {@code pgrwl restore-command} during recovery. */
+    SERVE;
 
     static Mode parse(String text, String source) {
         String value = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);

@@ -6,14 +6,53 @@ import java.time.Duration;
 /**
  * The effective configuration, after file, {@code ${VAR}} placeholders and {@code PGRWL_*} overrides.
  *
- * @param listenAddress {@code main.listen_address}: the address the HTTP API binds, {@code 0.0.0.0} for all
- * @param listenPort {@code main.listen_port}
+ * @param http the HTTP API: {@code main.listen_*}, {@code main.tls.*}, {@code main.auth_token}
  * @param directory {@code main.directory}
  * @param receiver the {@code receiver} section
  * @param storage the {@code storage} section
+ * @param serve the {@code serve} section
  * @param log the {@code log} section
  */
-record PgrwlConfig(String listenAddress, int listenPort, Path directory, Receiver receiver, Storage storage, Log log) {
+record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage storage, Serve serve, Log log) {
+
+    /**
+     * @param listenAddress {@code main.listen_address}, null when not set
+     * @param listenPort {@code main.listen_port}
+     * @param tlsCertFile {@code main.tls.cert_file} (PEM chain), null for plain HTTP
+     * @param tlsKeyFile {@code main.tls.key_file} (PEM private key), null for plain HTTP
+     * @param authToken {@code main.auth_token} (secret), null when requests need no token
+     */
+    record Http(String listenAddress, int listenPort, Path tlsCertFile, Path tlsKeyFile, String authToken) {
+
+        /**
+         * The address to bind: {@code main.listen_address} when set; else all interfaces, as the Go pgrwl, except in
+         * serve mode without a token, which hands out every row of the database and so stays on loopback.
+         */
+        String bindAddress(Mode mode) {
+            if (listenAddress != null) {
+                return listenAddress;
+            }
+            return mode == Mode.SERVE && authToken == null ? "127.0.0.1" : "0.0.0.0";
+        }
+
+        boolean tls() {
+            return tlsCertFile != null;
+        }
+
+        @Override
+        public String toString() {
+            return "Http[listenAddress=" + listenAddress + ", listenPort=" + listenPort + ", tls=" + tls()
+                    + ", authToken=" + (authToken == null ? "(none)" : "[REDACTED]") + "]";
+        }
+    }
+
+    /**
+     * @param prefetch {@code serve.prefetch}: segments read ahead from storage after each request, 0 for none
+     * @param cacheDir {@code serve.cache_dir}, null for a private temporary directory
+     * @param cacheMaxBytes {@code serve.cache_max_bytes}
+     */
+    record Serve(int prefetch, Path cacheDir, long cacheMaxBytes) {
+    }
 
     /**
      * @param slot {@code receiver.slot}, null when not set (allowed outside receive mode)

@@ -57,8 +57,11 @@ final class ReceiveMode {
         HttpApi api;
         try {
             Uploader u = uploader;
-            api = HttpApi.start(config.listenAddress(), config.listenPort(), () -> StatusDocument.receive(
-                    settings.slot(), receiver.status(), u, retention, started, Instant.now()));
+            api = HttpApi.start(config.http(), Mode.RECEIVE, r -> r.get("/api/v1/status", (req, res) -> {
+                res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
+                res.send(StatusDocument.receive(settings.slot(), receiver.status(), u, retention, started,
+                        Instant.now()).toString());
+            }));
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.ERROR, e.getMessage());
             closeUploader(uploader);

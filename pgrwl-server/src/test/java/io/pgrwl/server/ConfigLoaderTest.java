@@ -45,7 +45,8 @@ class ConfigLoaderTest {
                 + "  webdav:\n    url: https://dav.example\n    token: ${DAV_TOKEN}\n");
         PgrwlConfig c = new ConfigLoader(Map.of("DAV_TOKEN", "t0k")).load(f, Mode.RECEIVE);
         assertEquals(Map.of("url", "https://dav.example", "token", "t0k"), c.storage().providerSettings());
-        assertEquals("0.0.0.0", c.listenAddress(), "all interfaces by default, as the Go pgrwl");
+        assertEquals("0.0.0.0", c.http().bindAddress(Mode.RECEIVE), "all interfaces by default, as the Go pgrwl");
+        assertEquals("127.0.0.1", c.http().bindAddress(Mode.SERVE), "serve mode without a token: loopback");
 
         Path typo = write("t.yml", "main:\n  directory: /d\nreceiver:\n  slot: s\nstorage:\n  name: s3\n"
                 + "  compresion:\n    algo: zstd\n  webdav:\n    nested:\n      x: 1\n");
@@ -134,5 +135,37 @@ class ConfigLoaderTest {
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("10"));
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("s"));
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 minutes"));
+    }
+
+    @Test
+    void serveModeKeysTlsAndToken() throws Exception {
+        Path cert = write("cert.pem", "x");
+        Path key = write("key.pem", "x");
+        Path f = write("s.yml", "main:\n  directory: /d\n  auth_token: ${TOKEN}\n  tls:\n    cert_file: " + cert
+                + "\n    key_file: " + key + "\nserve:\n  prefetch: 0\n  cache_dir: /var/cache/pgrwl\n"
+                + "  cache_max_bytes: 268435456\n");
+        PgrwlConfig c = new ConfigLoader(Map.of("TOKEN", "0123456789abcdef0123")).load(f, Mode.SERVE);
+        assertEquals("0123456789abcdef0123", c.http().authToken());
+        assertTrue(c.http().tls());
+        assertEquals("0.0.0.0", c.http().bindAddress(Mode.SERVE), "with a token, all interfaces as the Go pgrwl");
+        assertEquals(0, c.serve().prefetch());
+        assertEquals(Path.of("/var/cache/pgrwl"), c.serve().cacheDir());
+        assertEquals(256L << 20, c.serve().cacheMaxBytes());
+        assertFalse(c.http().toString().contains("0123456789abcdef0123"), "the token is redacted");
+        PgrwlConfig defaults = new ConfigLoader(Map.of()).load(write("d.yml", "main:\n  directory: /d\n"), Mode.SERVE);
+        assertEquals(8, defaults.serve().prefetch());
+        assertEquals("127.0.0.1", defaults.http().bindAddress(Mode.SERVE));
+    }
+
+    @Test
+    void badServeAndTlsSettingsNameTheirKeys() throws Exception {
+        Path f = write("b.yml", "main:\n  directory: /d\n  auth_token: short\n  tls:\n    cert_file: /nonexistent.pem\n"
+                + "serve:\n  prefetch: 100\n  cache_max_bytes: 1000\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> new ConfigLoader(Map.of()).load(f, Mode.SERVE));
+        for (String key : new String[] {"main.auth_token: too short", "main.tls.key_file: required",
+            "main.tls.cert_file: cannot read", "serve.prefetch:", "serve.cache_max_bytes:"}) {
+            assertTrue(e.getMessage().contains(key), key + " in " + e.getMessage());
+        }
+        assertFalse(e.getMessage().contains("short\""), "the token's value is not repeated");
     }
 }

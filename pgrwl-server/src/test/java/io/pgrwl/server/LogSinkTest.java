@@ -48,4 +48,19 @@ class LogSinkTest {
         assertEquals(1, lines.length, captured.toString());
         assertTrue(lines[0].matches("\\S+Z WARN \\[ReceiveMode\\] \\(LogSinkTest\\.java:\\d+\\) shown"), lines[0]);
     }
+
+    @Test
+    void helidonNeverLogsBelowInfoBecauseItsDebugLinesCarryRequestHeaders() {
+        LogSink.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        LogSink.configure(new PgrwlConfig.Log(System.Logger.Level.TRACE, false, false));
+        System.Logger helidon = new LogSink().getLogger("io.helidon.webserver.http1.Http1Connection",
+                getClass().getModule());
+        helidon.log(System.Logger.Level.DEBUG, "recv headers: Authorization: Bearer s3cr3t-token");
+        helidon.log(System.Logger.Level.INFO, "listening");
+        new LogSink().getLogger("io.pgrwl.server.ServeMode", getClass().getModule())
+                .log(System.Logger.Level.DEBUG, "ours at debug");
+        String text = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(!text.contains("s3cr3t-token") && text.contains("listening") && text.contains("ours at debug"),
+                text);
+    }
 }

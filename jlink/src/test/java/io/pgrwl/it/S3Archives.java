@@ -1,0 +1,80 @@
+package io.pgrwl.it;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+
+/** An S3-compatible server (s3proxy, in memory, on a loopback port) with bucket "wal", for image tests. */
+final class S3Archives implements AutoCloseable {
+
+    static final String ACCESS_KEY = "access";
+    static final String SECRET_KEY = "secret";
+
+    final BlobStore store = new TransientNio2BlobStore();
+    final int port;
+    private S3Proxy proxy;
+
+    private S3Archives(int port) {
+        this.port = port;
+    }
+
+    /** Starts the server and creates the bucket. */
+    static S3Archives start() throws Exception {
+        S3Archives s3 = new S3Archives(Os.freePort());
+        s3.restart();
+        try (var admin = software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(URI.create(s3.url()))
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder().build())
+                .build()) {
+            admin.createBucket(b -> b.bucket("wal"));
+        }
+        return s3;
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** The settings of plugins/s3 for this server. */
+    Map<String, String> settings() {
+        return Map.of("url", url(), "bucket", "wal", "region", "us-east-1", "access_key_id", ACCESS_KEY,
+                "secret_access_key", SECRET_KEY, "use_path_style", "true");
+    }
+
+    /**
+     * The {@code storage} section: s3 under prefix cluster1, zstd, aes-256-gcm; the S3 secret and the archive pass come
+     * from ${S3_SECRET} and ${ARCHIVE_PASS}.
+     */
+    String storageYaml() {
+        return "storage:\n  name: s3\n  prefix: cluster1\n  s3:\n"
+                + "    url: " + url() + "\n    bucket: wal\n    region: us-east-1\n    access_key_id: " + ACCESS_KEY + "\n"
+                + "    secret_access_key: ${S3_SECRET}\n    use_path_style: true\n    read_timeout: 10\n"
+                + "    connect_timeout: 5\n"
+                + "  compression:\n    algo: zstd\n  encryption:\n    algo: aes-256-gcm\n    pass: ${ARCHIVE_PASS}\n"
+                + "  uploader:\n    sync_interval: 1s\n    max_concurrency: 4\n";
+    }
+
+    /** (Re)starts the server on the same port and store: what was stored survives an outage. */
+    void restart() throws Exception {
+        S3Proxy p = S3Proxy.builder().blobStore(store).endpoint(URI.create(url()))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+        p.start();
+        Await.until("s3proxy started", Duration.ofSeconds(30), () -> "STARTED".equals(p.getState()));
+        proxy = p;
+    }
+
+    void stop() throws Exception {
+        proxy.stop();
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+    }
+}

@@ -1,0 +1,145 @@
+package io.pgrwl.server;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pgrwl restore-command --serve-addr HOST:PORT %f %p}: PostgreSQL's {@code restore_command}, fetching one WAL
+ * file from serve mode.
+ *
+ * <p>The exit status is what PostgreSQL acts on: 0 restored; 1 the server has no such file (PostgreSQL then tries its
+ * other sources or ends recovery, as designed); {@value #EXIT_ABORT_RECOVERY} after transient failures outlasting
+ * {@code --timeout}, for a refused token, or for bad arguments: any status above 125 makes PostgreSQL stop recovery
+ * rather than promote at an earlier point and lose what it could not fetch. Nothing is left at {@code %p} on failure.
+ *
+ * <p>Runs once per WAL file, so it loads neither Helidon nor the configuration.
+ */
+@Command(name = "restore-command", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 255,
+        exitCodeOnExecutionException = 255,
+        description = "Fetches one WAL file from pgrwl serve mode (PostgreSQL restore_command).",
+        footer = {"", "Exit: 0 restored; 1 not found; 255 gave up (PostgreSQL stops recovery).",
+                "The bearer token comes from $PGRWL_AUTH_TOKEN or --token-file, never the command line."})
+final class RestoreCommand implements Callable<Integer> {
+
+    static final int EXIT_NOT_FOUND = 1;
+    /** Above 125, which PostgreSQL treats as fatal for restore_command (see wait_result_is_any_signal in xlogarchive.c). */
+    static final int EXIT_ABORT_RECOVERY = 255;
+
+    private static final Pattern WAL_NAME = Pattern.compile("[0-9A-F]{24}(\\.partial)?|[0-9A-F]{8}\\.history");
+
+    @Option(names = "--serve-addr", required = true, paramLabel = "ADDR",
+            description = "serve mode's address: HOST:PORT, :PORT (127.0.0.1) or http(s)://HOST:PORT")
+    String serveAddress;
+
+    @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION",
+            description = "how long to retry transient failures before giving up (default: ${DEFAULT-VALUE})")
+    String timeout;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "file holding the bearer token")
+    Path tokenFile;
+
+    @Option(names = "--cacert", paramLabel = "FILE", description = "PEM CA certificate(s) to trust for https")
+    Path caCert;
+
+    @Parameters(index = "0", paramLabel = "%f", description = "the WAL file name PostgreSQL asks for")
+    String walFileName;
+
+    @Parameters(index = "1", paramLabel = "%p", description = "where PostgreSQL wants it")
+    Path target;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        WalDownload download;
+        Duration limit;
+        try {
+            limit = Durations.parse(timeout);
+            if (!WAL_NAME.matcher(walFileName).matches()) {
+                throw new IllegalArgumentException("\"" + walFileName + "\" is not a WAL file name; use %f");
+            }
+            download = new WalDownload(caCert == null ? null : TrustedCertificates.sslContext(caCert),
+                    ServeAddress.parse(serveAddress), token(), walFileName, target);
+        } catch (IllegalArgumentException | IOException | java.security.GeneralSecurityException e) {
+            err.println("pgrwl restore-command: " + e.getMessage());
+            return EXIT_ABORT_RECOVERY;
+        }
+        return new Retrying(download, limit, err).run();
+    }
+
+    private String token() throws IOException {
+        if (tokenFile != null) {
+            String t = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+            if (t.isEmpty()) {
+                throw new IllegalArgumentException("--token-file " + tokenFile + " is empty");
+            }
+            return t;
+        }
+        String t = System.getenv("PGRWL_AUTH_TOKEN");
+        return t == null || t.isBlank() ? null : t.trim();
+    }
+
+    /** Runs attempts until one is final or the time is up. */
+    record Retrying(WalDownload download, Duration limit, PrintWriter err) {
+
+        int run() throws InterruptedException {
+            long deadline = System.nanoTime() + limit.toNanos();
+            long backoffMillis = 100;
+            int attempts = 0;
+            while (true) {
+                long remaining = deadline - System.nanoTime();
+                WalDownload.Outcome outcome = download.attempt(Duration.ofNanos(Math.max(remaining,
+                        Duration.ofSeconds(1).toNanos())));
+                attempts++;
+                switch (outcome) {
+                    case WalDownload.Outcome.Restored r -> {
+                        return 0;
+                    }
+                    case WalDownload.Outcome.NotFound n -> {
+                        return EXIT_NOT_FOUND;
+                    }
+                    case WalDownload.Outcome.Fatal f -> {
+                        err.println("pgrwl restore-command: " + download.name() + ": " + f.reason()
+                                + "; stopping recovery (exit " + EXIT_ABORT_RECOVERY + ")");
+                        return EXIT_ABORT_RECOVERY;
+                    }
+                    case WalDownload.Outcome.Retry t -> {
+                        remaining = deadline - System.nanoTime();
+                        if (remaining <= 0) {
+                            err.println("pgrwl restore-command: " + download.name() + ": " + t.reason() + "; gave up"
+                                    + " after " + attempts + " attempts in " + Durations.format(limit) + " (--timeout);"
+                                    + " stopping recovery (exit " + EXIT_ABORT_RECOVERY + ") so that PostgreSQL does"
+                                    + " not end it early");
+                            return EXIT_ABORT_RECOVERY;
+                        }
+                        long wait = Math.min(Math.max(backoffMillis, t.retryAfter().toMillis()), 5000);
+                        wait = Math.min(wait, Math.max(1, remaining / 1_000_000));
+                        if (attempts == 1 || attempts % 10 == 0) {
+                            err.println("pgrwl restore-command: " + download.name() + ": " + t.reason()
+                                    + "; retrying for up to " + Math.max(1, remaining / 1_000_000_000) + " s more");
+                        }
+                        Thread.sleep(wait); // backoff between attempts against a server that is not answering
+                        backoffMillis = Math.min(backoffMillis * 2, 2000);
+                    }
+                }
+            }
+        }
+    }
+
+    static URI walUri(URI base, String name) {
+        return URI.create(base + "/api/v1/wal/" + name);
+    }
+}

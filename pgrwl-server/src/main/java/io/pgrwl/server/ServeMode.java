@@ -1,0 +1,123 @@
+package io.pgrwl.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
+
+/**
+ * Serve mode: answers {@code pgrwl restore-command} (and curl) during a recovery with WAL from {@code main.directory}
+ * and the archive, until SIGTERM/SIGINT (exit 0) or a failure to start (exit 1, or 2 for configuration).
+ */
+final class ServeMode {
+
+    private static final System.Logger LOG = System.getLogger(ServeMode.class.getName());
+
+    private final PgrwlConfig config;
+
+    ServeMode(PgrwlConfig config) {
+        this.config = config;
+    }
+
+    int run() {
+        Archive archive = null;
+        ArchiveCache cache = null;
+        CacheDirectory scratch;
+        try {
+            scratch = CacheDirectory.open(config.serve().cacheDir());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot use serve.cache_dir: " + e);
+            return Main.EXIT_FAILURE;
+        }
+        try {
+            if (config.storage().name() != null) {
+                archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
+                cache = new ArchiveCache(archive, scratch.path(), config.serve().cacheMaxBytes(),
+                        config.serve().prefetch());
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("pgrwl: " + e.getMessage());
+            scratch.close();
+            return Main.EXIT_USAGE;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot set up the archive: " + e);
+            scratch.close();
+            return Main.EXIT_FAILURE;
+        }
+        WalLookup lookup = new WalLookup(config.directory(), scratch.path(), cache);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try (HttpApi api = HttpApi.start(config.http(), Mode.SERVE, r -> WalRoutes.register(r, lookup))) {
+            LOG.log(System.Logger.Level.INFO, "pgrwl " + Main.version() + " serve mode: directory="
+                    + config.directory() + (archive == null ? ", no archive (storage.name not set)"
+                    : ", archive " + config.storage().name() + " " + archive.objectName("<WAL>") + ", read-ahead "
+                    + config.serve().prefetch() + " segments, cache " + scratch.path() + " up to "
+                    + config.serve().cacheMaxBytes() + " bytes"));
+            stop.await();
+            LOG.log(System.Logger.Level.INFO, "stopping serve mode");
+            return 0;
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            return Main.EXIT_FAILURE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Main.EXIT_FAILURE;
+        } finally {
+            if (cache != null) {
+                cache.close();
+            }
+            closeQuietly(archive);
+            scratch.close();
+        }
+    }
+
+    private static void closeQuietly(Archive archive) {
+        if (archive == null) {
+            return;
+        }
+        try {
+            archive.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the archive: " + e);
+        }
+    }
+
+    /** {@code serve.cache_dir}, or a private temporary directory removed at exit. */
+    record CacheDirectory(Path path, boolean temporary) implements AutoCloseable {
+
+        static CacheDirectory open(Path configured) throws IOException {
+            if (configured == null) {
+                return new CacheDirectory(Files.createTempDirectory("pgrwl-serve-cache"), true);
+            }
+            Files.createDirectories(configured);
+            CacheDirectory dir = new CacheDirectory(configured, false);
+            dir.removeOwnFiles(); // what a previous run left is not trusted: entries are re-fetched
+            return dir;
+        }
+
+        private void removeOwnFiles() throws IOException {
+            try (var files = Files.list(path)) {
+                for (Path f : files.toList()) {
+                    String n = f.getFileName().toString();
+                    if (n.endsWith(ArchiveCache.SUFFIX) || n.endsWith(".pgrwl-tmp")) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                removeOwnFiles();
+                if (temporary) {
+                    Files.deleteIfExists(path);
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot clean " + path + ": " + e);
+            }
+        }
+    }
+}
