@@ -174,6 +174,34 @@ class RestoreCommandIT {
     }
 
     @Test
+    void aStorageThatCannotBeReadIs503NeverA404() throws Exception {
+        Path archive = Files.createDirectories(base.resolve("archive/wal-archive"));
+        Files.write(archive.resolve("000000010000000000000005.zst"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        String local = Pgrwl.serveConfig(wal, "storage:", "  name: local", "  local:", "    directory: "
+                + archive.getParent(), "  compression:", "    algo: zstd");
+        try (S3Archives s3 = S3Archives.start();
+             Pgrwl corrupt = Pgrwl.serve(base, "serve-corrupt", local).start();
+             Pgrwl outage = Pgrwl.serve(base, "serve-s3-down", Pgrwl.serveConfig(wal, s3.storageYaml()))
+                     .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret").start()) {
+            String undecodable = rawGet(corrupt.apiPort(), "/api/v1/wal/000000010000000000000005", null);
+            assertTrue(undecodable.startsWith("HTTP/1.1 503") && undecodable.contains("Retry-After"), undecodable);
+            int s3Port = outage.apiPort();
+            assertTrue(rawGet(s3Port, "/api/v1/wal/000000010000000000000005", null).startsWith("HTTP/1.1 404"),
+                    "absent from a reachable archive: 404");
+            s3.stop();
+            String down = rawGet(s3Port, "/api/v1/wal/000000010000000000000005", null);
+            assertTrue(down.startsWith("HTTP/1.1 503") && down.contains("Retry-After"), down);
+            RestoreCommandRun run = RestoreCommandRun.run(Map.of(), "--serve-addr", ":" + s3Port, "--timeout", "3s",
+                    "000000010000000000000005", target("s3-down").toString());
+            assertTrue(run.exit() > 125 && run.output().contains("503"), run.output());
+            assertFalse(Files.exists(target("s3-down")));
+            s3.restart();
+            assertTrue(rawGet(s3Port, "/api/v1/wal/000000010000000000000005", null).startsWith("HTTP/1.1 404"),
+                    "404 again once S3 answers");
+        }
+    }
+
+    @Test
     void namesOutsideTheArchiveAreRefusedWith400() throws Exception {
         String[] paths = {
             "/api/v1/wal/..%2Fsecret.txt", "/api/v1/wal/../secret.txt", "/api/v1/wal/%2e%2e%2Fsecret.txt",

@@ -39,6 +39,14 @@ public final class Main implements Callable<Integer> {
      * @param args the command line
      */
     public static void main(String[] args) {
+        java.util.Optional<RestoreCommand> restore = RestoreCommand.parseCommonForm(args);
+        if (restore.isPresent()) {
+            try {
+                System.exit(restore.get().call());
+            } catch (InterruptedException e) {
+                System.exit(RestoreCommand.EXIT_ABORT_RECOVERY);
+            }
+        }
         System.exit(execute(args));
     }
 
