@@ -111,7 +111,7 @@ class RecoveryBenchmark {
                 + "exit $rc\n");
         Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.deleteIfExists(calls);
-        CrashRecoveryIT.restoreBaseBackup(pg, backup, "PGRWL_CALLS=" + calls + " " + wrapper + " " + command);
+        GoldenCrash.restoreBaseBackup(pg, backup, "PGRWL_CALLS=" + calls + " " + wrapper + " " + command);
         Os.chownToPostgres(base);
         long t0 = System.nanoTime();
         double seconds;

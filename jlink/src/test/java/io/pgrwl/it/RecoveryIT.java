@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,11 +24,11 @@ class RecoveryIT {
     void recoversEverythingCommittedFromTheLocalDirectoryThroughServeMode() throws Exception {
         Path base = Os.tempDir("pgrwl-recovery-local");
         Path wal = base.resolve("pgrwl-wal");
-        Crash crash = crash(base, wal, "", null);
+        GoldenCrash crash = crash(base, wal, "", null);
         try (Pgrwl serve = Pgrwl.serve(base, "serve", Pgrwl.serveConfig(wal)).start()) {
             String restore = Pgrwl.launcherForPostgres(base) + " restore-command --serve-addr 127.0.0.1:"
                     + serve.apiPort() + " %f %p";
-            recoverAndCompare(base, crash, restore);
+            crash.recoverAndCompare(base, restore);
             assertTrue(serve.logText().contains("bytes from partial)"), "the newest WAL came from the .partial");
             assertEquals(0, serve.stop());
         }
@@ -43,7 +40,7 @@ class RecoveryIT {
         Path base = Os.tempDir("pgrwl-recovery-s3");
         Path wal = base.resolve("pgrwl-wal");
         try (S3Archives s3 = S3Archives.start()) {
-            Crash crash = crash(base, wal, s3.storageYaml(), s3);
+            GoldenCrash crash = crash(base, wal, s3.storageYaml(), s3);
             Os.deleteTree(wal);
             Files.createDirectories(wal);
             Path tokenFile = Files.writeString(base.resolve("serve-token"), TOKEN);
@@ -53,7 +50,7 @@ class RecoveryIT {
                     S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret").start()) {
                 String restore = Pgrwl.launcherForPostgres(base) + " restore-command --serve-addr 127.0.0.1:"
                         + serve.apiPort() + " --token-file " + tokenFile + " %f %p";
-                recoverAndCompare(base, crash, restore);
+                crash.recoverAndCompare(base, restore);
                 String log = serve.logText();
                 assertTrue(log.contains("bytes from archive)"), "WAL came from the archive");
                 assertTrue(!log.contains("bytes from partial)") && !log.contains("bytes from directory)"),
@@ -64,57 +61,27 @@ class RecoveryIT {
         Os.deleteTree(base);
     }
 
-    /** What the crash left: the dump before it, the last committed tick, the base backup and the dead cluster. */
-    private record Crash(PgCluster pg, Path backup, String dump, long lastCommitted) {
-    }
-
     /**
-     * Runs the workload with pgrwl receiving (and archiving, with {@code storageYaml}), then kills PostgreSQL and
-     * stops pgrwl. With an archive, the segment holding the last commit is completed (pg_switch_wal) and uploaded
+     * Runs the golden workload with pgrwl receiving (and archiving, with {@code storageYaml}), then kills PostgreSQL
+     * and stops pgrwl. With an archive, the segment holding the last commit is completed (pg_switch_wal) and uploaded
      * first: only complete segments are archived, so only they survive the loss of the local directory.
      */
-    private static Crash crash(Path base, Path wal, String storageYaml, S3Archives s3) throws Exception {
+    private static GoldenCrash crash(Path base, Path wal, String storageYaml, S3Archives s3) throws Exception {
         PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
                 "synchronous_commit = on").start();
-        Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, Pgrwl.config(wal, "pgrwl") + storageYaml)
-                .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret").start();
-        try (pgrwl) {
-            Await.until("pgrwl is the synchronous standby", Duration.ofSeconds(60), () -> "sync".equals(
-                    pg.queryOne("select sync_state from pg_stat_replication where application_name = 'pgrwl'")));
-            Path backup = base.resolve("backup");
-            Os.run(Os.asPostgres(List.of(Os.pg("pg_basebackup").toString(), "-D", backup.toString(), "-h",
-                    "127.0.0.1", "-p", Integer.toString(pg.port), "-U", "postgres", "-X", "none", "-c", "fast",
-                    "--no-sync")), pg.log);
-            pg.execute("create table ticks(id bigint primary key, at timestamptz not null default now())");
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicLong committed = new AtomicLong();
-            Thread ticker = Thread.ofPlatform().start(() -> CrashRecoveryIT.tick(pg, running, committed));
-            pg.pgbenchInit(5);
-            pg.execute("create table bulk as select g as id, md5(g::text) as h from generate_series(1, 200000) g");
-            Await.until("at least 30 ticks committed", Duration.ofMinutes(2), () -> committed.get() >= 30);
-            running.set(false);
-            ticker.join();
-            if (s3 != null) {
-                pg.execute("select pg_switch_wal()");
-                String end = pg.queryOne("select pg_current_wal_lsn()");
-                Slots.awaitFlushed(pg, "pgrwl", end, Duration.ofMinutes(1));
-                Await.until("every completed segment is archived", Duration.ofMinutes(2),
-                        () -> WalDirs.completed(wal).keySet().stream().noneMatch(n -> n.length() == 24));
-            }
-            String dump = pg.dumpAll();
-            pg.killAll();
+        try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, Pgrwl.config(wal, "pgrwl") + storageYaml)
+                .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret").start()) {
+            GoldenCrash crash = GoldenCrash.commitThenKill(base, pg, () -> {
+                if (s3 != null) {
+                    pg.execute("select pg_switch_wal()");
+                    String end = pg.queryOne("select pg_current_wal_lsn()");
+                    Slots.awaitFlushed(pg, "pgrwl", end, Duration.ofMinutes(1));
+                    Await.until("every completed segment is archived", Duration.ofMinutes(2),
+                            () -> WalDirs.completed(wal).keySet().stream().noneMatch(n -> n.length() == 24));
+                }
+            });
             assertEquals(0, pgrwl.stop(), "pgrwl stops cleanly after the crash of its server");
-            return new Crash(pg, backup, dump, committed.get());
-        }
-    }
-
-    private static void recoverAndCompare(Path base, Crash crash, String restoreCommand) throws Exception {
-        CrashRecoveryIT.restoreBaseBackup(crash.pg(), crash.backup(), restoreCommand);
-        try (PgCluster restored = PgCluster.existing(base, "restored", crash.pg().data, crash.pg().port).start()) {
-            restored.awaitReady(Duration.ofMinutes(3));
-            assertEquals(crash.dump(), restored.dumpAll(), "pg_dumpall before the crash and after recovery");
-            assertEquals("1", restored.queryOne("select count(*) from ticks where id = " + crash.lastCommitted()),
-                    "the last committed row " + crash.lastCommitted() + " exists");
+            return crash;
         }
     }
 }
