@@ -33,6 +33,8 @@ main:
   directory: $work/wal
 receiver:
   slot: pgrwl_quickstart
+metrics:
+  enable: true
 log:
   level: info
 YML
@@ -50,6 +52,11 @@ for _ in $(seq 200); do
   ok=$("$PGBIN/psql" -At -h 127.0.0.1 -p "$port" -U postgres -c "select restart_lsn >= '$target' from pg_replication_slots where slot_name='pgrwl_quickstart'")
   [ "$ok" = t ] && break; sleep 0.1
 done
+if command -v curl >/dev/null; then
+  echo "== GET /health and the WAL counters of GET /metrics"
+  curl -s http://127.0.0.1:7070/health; echo
+  curl -s http://127.0.0.1:7070/metrics | grep -E '^pgrwl_(wal_bytes_received|wal_files_received|receiver_lag_bytes)'
+fi
 kill "$pid"; wait "$pid" || true; pid=
 
 echo "== archived WAL in $work/wal"

@@ -16,6 +16,11 @@ module io.pgrwl.server {
     requires io.helidon.common.tls;
     requires io.helidon.common.pki;
     requires io.helidon.common.configurable;
+    requires io.helidon.webserver.observe;
+    requires io.helidon.webserver.observe.metrics;
+    requires io.helidon.webserver.observe.health;
+    requires io.helidon.metrics.api;
+    requires io.helidon.health;
     requires java.net.http;
     requires jdk.unsupported;
 

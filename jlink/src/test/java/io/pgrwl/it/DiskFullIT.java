@@ -44,7 +44,7 @@ class DiskFullIT {
                         () -> occurrences(pgrwl.logText(), "No space left on device") >= 2);
                 assertTrue(pgrwl.alive(), "pgrwl keeps running with a full disk");
 
-                long acknowledged = lsn(pg.queryOne("select restart_lsn from pg_replication_slots"
+                long acknowledged = Slots.lsn(pg.queryOne("select restart_lsn from pg_replication_slots"
                         + " where slot_name = 'pgrwl'"));
                 long onDisk = endOfHighestSegment(wal);
                 assertTrue(acknowledged <= onDisk, "acknowledged " + Long.toHexString(acknowledged)
@@ -100,10 +100,6 @@ class DiskFullIT {
         }
     }
 
-    private static long lsn(String text) {
-        String[] parts = text.split("/");
-        return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
-    }
 
     private static int occurrences(String text, String what) {
         int n = 0;

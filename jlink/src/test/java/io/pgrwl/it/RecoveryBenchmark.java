@@ -53,14 +53,14 @@ class RecoveryBenchmark {
                 Os.run(Os.asPostgres(List.of(Os.pg("pg_basebackup").toString(), "-D", backup.toString(), "-h",
                         "127.0.0.1", "-p", Integer.toString(pg.port), "-U", "postgres", "-X", "none", "-c", "fast",
                         "--no-sync")), pg.log);
-                long start = lsn(pg.queryOne("select pg_current_wal_lsn()"));
+                long start = Slots.lsn(pg.queryOne("select pg_current_wal_lsn()"));
                 pg.pgbenchInit(40);
-                while (lsn(pg.queryOne("select pg_current_wal_lsn()")) - start < walGib * GIB) {
+                while (Slots.lsn(pg.queryOne("select pg_current_wal_lsn()")) - start < walGib * GIB) {
                     pg.execute("update pgbench_accounts set abalance = abalance + 1");
                 }
                 pg.execute("select pg_switch_wal()");
                 String end = pg.queryOne("select pg_current_wal_lsn()");
-                walBytes = lsn(end) - start;
+                walBytes = Slots.lsn(end) - start;
                 Slots.awaitFlushed(pg, "local", end, Duration.ofMinutes(5));
                 Slots.awaitFlushed(pg, "s3", end, Duration.ofMinutes(5));
                 Await.until("every completed segment is in S3", Duration.ofMinutes(15),
@@ -146,8 +146,4 @@ class RecoveryBenchmark {
         return t.toString();
     }
 
-    private static long lsn(String text) {
-        String[] p = text.split("/");
-        return (Long.parseLong(p[0], 16) << 32) | Long.parseLong(p[1], 16);
-    }
 }

@@ -2,7 +2,7 @@ package io.pgrwl.it;
 
 import java.time.Duration;
 
-/** Replication-slot conditions. */
+/** Replication-slot conditions and LSN arithmetic. */
 final class Slots {
 
     private Slots() {
@@ -13,5 +13,11 @@ final class Slots {
         Await.until("slot " + slot + " flushed to " + lsn, timeout, () -> "t".equals(pg.queryOne(
                 "select restart_lsn >= '" + lsn + "'::pg_lsn from pg_replication_slots where slot_name = '" + slot
                         + "'")));
+    }
+
+    /** @return an LSN in PostgreSQL's {@code X/Y} text as the 64-bit WAL position */
+    static long lsn(String text) {
+        String[] parts = text.split("/");
+        return Long.parseLong(parts[0], 16) << 32 | Long.parseLong(parts[1], 16);
     }
 }

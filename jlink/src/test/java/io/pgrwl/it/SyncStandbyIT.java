@@ -89,7 +89,7 @@ class SyncStandbyIT {
             if (shown == null) {
                 continue;
             }
-            long flush = lsn(shown);
+            long flush = Slots.lsn(shown);
             long durable = maxDurable(pgrwl.logText());
             assertTrue(Long.compareUnsigned(flush, durable) <= 0, "the server shows flush_lsn " + shown
                     + " but pgrwl had fsynced only up to " + Long.toHexString(durable));
@@ -117,8 +117,4 @@ class SyncStandbyIT {
         return max;
     }
 
-    static long lsn(String text) {
-        String[] parts = text.split("/");
-        return Long.parseLong(parts[0], 16) << 32 | Long.parseLong(parts[1], 16);
-    }
 }

@@ -20,6 +20,8 @@ final class ReceiverState {
     final AtomicLong reconnects = new AtomicLong();
     /** Told about every completed segment and history file, on the receiver thread; must not block. */
     volatile java.util.function.Consumer<java.nio.file.Path> completedFiles = file -> { };
+    /** Told the duration in nanoseconds of every fsync of WAL data, on the receiver thread; must not block. */
+    volatile java.util.function.LongConsumer fsyncDurations = nanos -> { };
 
     ReceiverStatus snapshot() {
         return new ReceiverStatus(connected, timeline, new Lsn(receivedLsn), new Lsn(flushedLsn), new Lsn(serverWalEnd),

@@ -21,4 +21,9 @@ import java.time.Instant;
 public record ReceiverStatus(boolean connected, int timeline, Lsn receivedLsn, Lsn flushedLsn, Lsn serverWalEnd,
                              Instant lastMessageAt, long bytesReceived, long segmentsCompleted, long statusUpdatesSent,
                              long reconnects, String systemIdentifier, int segmentSize) {
+
+    /** @return the server's WAL end minus the flushed position, 0 before the server said where its WAL ends */
+    public long lagBytes() {
+        return serverWalEnd.value() == 0 ? 0 : Math.max(0, serverWalEnd.value() - flushedLsn.value());
+    }
 }

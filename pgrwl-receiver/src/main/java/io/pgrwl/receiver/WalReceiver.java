@@ -45,6 +45,16 @@ public final class WalReceiver {
         state.completedFiles = java.util.Objects.requireNonNull(listener, "listener");
     }
 
+    /**
+     * Registers who is told, on the receiver thread, how long each fsync of received WAL took (in nanoseconds), for
+     * metrics. The listener must return quickly and must not throw. Replaces any earlier listener.
+     *
+     * @param listener receives the duration; not null
+     */
+    public void onFsync(java.util.function.LongConsumer listener) {
+        state.fsyncDurations = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
     /** @return a snapshot of positions and counters; never null */
     public ReceiverStatus status() {
         return state.snapshot();

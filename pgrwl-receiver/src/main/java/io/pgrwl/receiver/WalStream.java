@@ -185,15 +185,20 @@ final class WalStream {
             // also report at once a position made durable by closing a completed segment (walfile is then NULL there,
             // and the report would wait for the status interval: a commit ending on a segment boundary would wait).
             if (lastFlushPosition != blockPosition && walFile != null) {
-                walFile.sync();
+                sync(walFile);
                 markFlushed(blockPosition);
             }
             if (stillSending && lastFlushPosition != lastReportedFlush) {
-                sendFeedback(blockPosition, now);
+                sendFeedback(blockPosition, now, false);
                 lastStatus = now;
             }
             if (stillSending && statusIntervalMillis > 0 && (lastStatus < 0 || now - lastStatus >= statusIntervalMillis)) {
-                sendFeedback(blockPosition, now);
+                // Unlike receivelog.c, the timed update asks for a reply: the walsender answers with a keepalive
+                // (ProcessStandbyReplyMessage in
+                // https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/replication/walsender.c), so an
+                // idle but healthy stream still delivers a message every status interval and readiness can tell it
+                // from a dead one. The keepalive it sends back does not request a reply, so this never loops.
+                sendFeedback(blockPosition, now, true);
                 lastStatus = now;
             }
             CopyMessage message = connection.readCopy(sleepTime(now, lastStatus));
@@ -240,7 +245,7 @@ final class WalStream {
     private boolean checkCopyStreamStop(long blockPosition, long now) throws IOException, ReceiverException {
         if (stillSending && stopRequested.getAsBoolean()) {
             closeWalFile(blockPosition);
-            sendFeedback(blockPosition, now);
+            sendFeedback(blockPosition, now, false);
             connection.sendCopyDone();
             stillSending = false;
             stopDeadline = now + STOP_GRACE_MILLIS;
@@ -261,10 +266,10 @@ final class WalStream {
             return false;
         }
         if (lastFlushPosition != blockPosition && walFile != null) {
-            walFile.sync();
+            sync(walFile);
             markFlushed(blockPosition);
         }
-        sendFeedback(blockPosition, System.currentTimeMillis());
+        sendFeedback(blockPosition, System.currentTimeMillis(), false);
         return true;
     }
 
@@ -379,20 +384,27 @@ final class WalStream {
             return;
         }
         try {
-            sendFeedback(blockPosition, System.currentTimeMillis());
+            sendFeedback(blockPosition, System.currentTimeMillis(), false);
         } catch (IOException e) {
             failure.addSuppressed(e);
         }
     }
 
-    private void sendFeedback(long blockPosition, long nowMillis) throws IOException {
+    /** fdatasync of the open segment, timed for the fsync histogram. */
+    private void sync(WalSegmentFile file) throws ReceiverException {
+        long started = System.nanoTime();
+        file.sync();
+        state.fsyncDurations.accept(System.nanoTime() - started);
+    }
+
+    private void sendFeedback(long blockPosition, long nowMillis, boolean replyRequested) throws IOException {
         ByteBuffer reply = ByteBuffer.allocate(34);
         reply.put((byte) 'r');
         reply.putLong(blockPosition);       // write
         reply.putLong(lastFlushPosition);   // flush: never beyond what was fsynced
         reply.putLong(0);                   // apply: InvalidXLogRecPtr, we replay nothing
         reply.putLong((nowMillis - POSTGRES_EPOCH_MILLIS) * 1000);
-        reply.put((byte) 0);
+        reply.put((byte) (replyRequested ? 1 : 0));
         connection.sendCopyData(reply.array());
         lastReportedFlush = lastFlushPosition;
         state.statusUpdatesSent.incrementAndGet();

@@ -87,6 +87,8 @@ final class ConfigLoader {
         k.put("storage.retention.enable", Type.BOOL);
         k.put("storage.retention.sync_interval", Type.DURATION);
         k.put("storage.retention.keep_period", Type.DURATION);
+        k.put("metrics.enable", Type.BOOL);
+        k.put("health.max_upload_backlog", Type.INT);
         k.put("log.level", Type.STRING);
         k.put("log.format", Type.STRING);
         k.put("log.add_source", Type.BOOL);
@@ -239,8 +241,13 @@ final class ConfigLoader {
                 values.get("log.level", ConfigLoader::level, System.Logger.Level.INFO),
                 values.get("log.format", ConfigLoader::jsonFormat, false),
                 values.get("log.add_source", ConfigLoader::bool, false));
+        int backlog = values.get("health.max_upload_backlog", Integer::parseInt, 64);
+        if (backlog < 1) {
+            problems.add("health.max_upload_backlog: " + backlog + " is not a positive number of files");
+        }
         return new PgrwlConfig(http(values, port, problems), directory == null ? null : Path.of(directory), receiver,
-                storage(values, problems), serve(values, problems), log);
+                storage(values, problems), serve(values, problems), log,
+                values.get("metrics.enable", ConfigLoader::bool, false), new PgrwlConfig.Health(backlog));
     }
 
     private static PgrwlConfig.Http http(Values values, int port, List<String> problems) {

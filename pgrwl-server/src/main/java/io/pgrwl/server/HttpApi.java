@@ -1,6 +1,9 @@
 package io.pgrwl.server;
 
 import io.helidon.common.configurable.Resource;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
 import io.helidon.common.pki.Keys;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -10,13 +13,19 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * pgrwl's HTTP API (Helidon SE webserver) on {@code main.listen_address}:{@code main.listen_port}, with optional TLS
- * ({@code main.tls.*}) and bearer token ({@code main.auth_token}). Every mode answers {@code /health} and
- * {@code /healthz}, which never need the token (probes); the mode adds its own routes.
+ * ({@code main.tls.*}) and bearer token ({@code main.auth_token}). Every mode answers {@code /health} (liveness and
+ * readiness: 200, or 503 with a JSON body naming each failing check and why), {@code /health/live},
+ * {@code /health/ready} and {@code /healthz} (the Go pgrwl's, always 200 while the process answers), none of which
+ * needs the token (probes); {@code /metrics} when {@code metrics.enable}; and the mode's own routes.
  *
  * <p>Thread-safe; requests are served on Helidon's virtual threads.
  */
@@ -31,12 +40,22 @@ final class HttpApi implements AutoCloseable {
     }
 
     /**
+     * What the observe endpoints show.
+     *
+     * @param metrics serve {@code /metrics} (Prometheus text of Helidon's global registry)
+     * @param readiness the checks of {@code /health/ready}; not null
+     */
+    record Observability(boolean metrics, List<HealthCheck> readiness) {
+    }
+
+    /**
      * Binds and starts serving.
      *
      * @param routes adds the mode's routes; handlers are called from any thread
      * @throws IllegalStateException naming the keys when the address cannot be bound or the TLS files cannot be used
      */
-    static HttpApi start(PgrwlConfig.Http http, Mode mode, Consumer<HttpRouting.Builder> routes) {
+    static HttpApi start(PgrwlConfig.Http http, Mode mode, Observability observability,
+                         Consumer<HttpRouting.Builder> routes) {
         String address = http.bindAddress(mode);
         WebServer server;
         try {
@@ -44,6 +63,7 @@ final class HttpApi implements AutoCloseable {
                     .host(address)
                     .port(http.listenPort())
                     .shutdownHook(false) // pgrwl stops the server itself, after the receiver's final fsync
+                    .addFeature(observe(observability))
                     .routing(r -> routing(r, http, routes));
             if (http.tls()) {
                 Keys keys = tlsKeys(http);
@@ -71,12 +91,23 @@ final class HttpApi implements AutoCloseable {
         if (http.authToken() != null) {
             r.addFilter(new BearerTokenFilter(http.authToken()));
         }
-        r.get("/health", (req, res) -> {
-            res.header(HeaderNames.CONTENT_TYPE, "application/json");
-            res.send("{\"status\":\"UP\"}");
-        });
         r.any("/healthz", (req, res) -> res.status(Status.OK_200).send());
         routes.accept(r);
+    }
+
+    /** Helidon's observers at the root: {@code /health[/live|/ready]} and, when enabled, {@code /metrics}. */
+    private static ObserveFeature observe(Observability o) {
+        io.helidon.webserver.observe.health.HealthObserverConfig.Builder health = HealthObserver.builder().endpoint("health").details(true)
+                .useSystemServices(false)
+                .addCheck(() -> HealthCheckResponse.builder().status(true).build(), HealthCheckType.LIVENESS,
+                        "process");
+        o.readiness().forEach(health::addCheck);
+        io.helidon.webserver.observe.ObserveFeatureConfig.Builder observe = ObserveFeature.builder().endpoint("/").observersDiscoverServices(false)
+                .addObserver(health.build());
+        if (o.metrics()) {
+            observe.addObserver(MetricsObserver.builder().endpoint("metrics").build());
+        }
+        return observe.build();
     }
 
     /**

@@ -36,6 +36,11 @@ final class Json {
         return this;
     }
 
+    Json put(String key, double value) {
+        key(key).b.append(Double.isFinite(value) ? Double.toString(value) : "null");
+        return this;
+    }
+
     Json put(String key, boolean value) {
         key(key).b.append(value);
         return this;
@@ -45,6 +50,15 @@ final class Json {
     Json put(String key, Json value) {
         key(key).b.append(value == null ? "null" : value.toString());
         return this;
+    }
+
+    /** @return {@code values} as a JSON array of objects */
+    static String array(java.util.List<Json> values) {
+        StringBuilder out = new StringBuilder(values.size() * 160 + 2).append('[');
+        for (int i = 0; i < values.size(); i++) {
+            out.append(i == 0 ? "" : ",").append(values.get(i));
+        }
+        return out.append(']').toString();
     }
 
     @Override

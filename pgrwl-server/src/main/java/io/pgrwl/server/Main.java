@@ -19,9 +19,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "pgrwl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Streams PostgreSQL WAL over the replication protocol into an archive.",
-        subcommands = {Main.Daemon.class, Main.Validate.class, Main.ListPlugins.class, RestoreCommand.class})
+        subcommands = {Main.Daemon.class, Main.Validate.class, Main.ListPlugins.class, RestoreCommand.class,
+            Main.AotTrain.class})
 public final class Main implements Callable<Integer> {
 
+    /** When the process started (the JVM's, not this class's), for uptime. */
+    static final java.time.Instant STARTED = ProcessHandle.current().info().startInstant()
+            .orElseGet(java.time.Instant::now);
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
 
@@ -95,6 +99,41 @@ public final class Main implements Callable<Integer> {
         return null;
     }
 
+    /** {@code pgrwl aot-train}: (re)makes the image's AOT caches for where it is installed. */
+    @Command(name = "aot-train", mixinStandardHelpOptions = true,
+            description = {"Makes the runtime image's AOT caches (faster start-up) for the directory it is installed"
+                    + " in; run it once after unpacking or moving the image. Uses two free loopback ports and needs"
+                    + " write access to the image's lib/ directory."})
+    static final class AotTrain implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            String home = System.getProperty("pgrwl.home");
+            if (home == null) {
+                System.err.println("pgrwl: aot-train works on a runtime image: run it as <image>/bin/pgrwl aot-train");
+                return EXIT_USAGE;
+            }
+            Path work = java.nio.file.Files.createTempDirectory("pgrwl-aot-training");
+            try {
+                new AotTraining(Path.of(home), work).run();
+            } catch (java.io.IOException e) {
+                System.err.println("pgrwl: AOT training failed: " + e.getMessage());
+                return EXIT_FAILURE;
+            }
+            System.out.println("AOT caches written to " + Path.of(home, "lib") + " (the launcher uses them while the"
+                    + " image stays at " + home + ")");
+            deleteTree(work);
+            return 0;
+        }
+
+        private static void deleteTree(Path dir) throws java.io.IOException {
+            try (var paths = java.nio.file.Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     /** {@code pgrwl daemon -c config.yml -m receive}, as the Go pgrwl. */
     @Command(name = "daemon", mixinStandardHelpOptions = true, description = "Runs a mode (same as pgrwl -c … -m …).")
     static final class Daemon implements Callable<Integer> {
@@ -129,11 +168,18 @@ public final class Main implements Callable<Integer> {
             try {
                 Mode m = Mode.parse(firstNonNull(mode, env.get("PGRWL_MODE"), env.get("PGRWL_DAEMON_MODE"), "receive"),
                         "--mode");
-                new ConfigLoader(env).load(configPath(config, env), m);
+                PgrwlConfig loaded = new ConfigLoader(env).load(configPath(config, env), m);
+                if (loaded.storage().name() != null) {
+                    // the providers check their own sections (storage.<name>.*, codecs) when they are created
+                    ArchiveFactory.create(loaded, Plugins.load(pluginsDirectory())).close();
+                }
                 out.println("configuration is valid");
                 return 0;
             } catch (ConfigException e) {
                 spec.commandLine().getErr().println("pgrwl: " + e.getMessage());
+                return EXIT_USAGE;
+            } catch (IllegalArgumentException | IllegalStateException | java.io.IOException e) {
+                spec.commandLine().getErr().println("pgrwl: invalid configuration: " + e.getMessage());
                 return EXIT_USAGE;
             }
         }

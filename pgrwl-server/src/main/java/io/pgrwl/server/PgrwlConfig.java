@@ -12,8 +12,18 @@ import java.time.Duration;
  * @param storage the {@code storage} section
  * @param serve the {@code serve} section
  * @param log the {@code log} section
+ * @param metricsEnabled {@code metrics.enable}: serve {@code /metrics}
+ * @param health the {@code health} section
  */
-record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage storage, Serve serve, Log log) {
+record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage storage, Serve serve, Log log,
+                   boolean metricsEnabled, Health health) {
+
+    /**
+     * @param maxUploadBacklog {@code health.max_upload_backlog}: files waiting for upload at which receive mode is no
+     *     longer ready
+     */
+    record Health(int maxUploadBacklog) {
+    }
 
     /**
      * @param listenAddress {@code main.listen_address}, null when not set

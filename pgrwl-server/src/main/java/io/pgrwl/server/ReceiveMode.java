@@ -7,7 +7,10 @@ import io.pgrwl.receiver.WalReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import sun.misc.Signal;
 
 /**
@@ -21,6 +24,9 @@ final class ReceiveMode {
     private final PgrwlConfig config;
     private final Map<String, String> env;
     private RetentionWorker retention;
+    private Archive archive;
+    private Set<String> providerSecrets = Set.of();
+    private StorageProbe storageProbe;
 
     ReceiveMode(PgrwlConfig config, Map<String, String> env) {
         this.config = config;
@@ -53,15 +59,30 @@ final class ReceiveMode {
         }
         // Handle the signals ourselves (not with a shutdown hook) so the process ends with status 0 after the final
         // fsync and status update, as pg_receivewal does.
-        Instant started = Instant.now();
+        Instant started = Main.STARTED;
+        PgrwlMetrics metrics = PgrwlMetrics.global(started);
+        metrics.receiver(receiver);
+        metrics.uploader(uploader);
+        metrics.retention(retention);
+        List<io.helidon.health.HealthCheck> readiness = new ArrayList<>();
+        readiness.add(Readiness.receiver(receiver::status, settings.statusInterval()));
+        if (uploader != null) {
+            readiness.add(Readiness.uploadBacklog(uploader, config.health().maxUploadBacklog()));
+            storageProbe = StorageProbe.of(archive, config.storage().name());
+            readiness.add(storageProbe.check());
+        }
         HttpApi api;
         try {
             Uploader u = uploader;
-            api = HttpApi.start(config.http(), Mode.RECEIVE, r -> r.get("/api/v1/status", (req, res) -> {
-                res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
-                res.send(StatusDocument.receive(settings.slot(), receiver.status(), u, retention, started,
-                        Instant.now()).toString());
-            }));
+            api = HttpApi.start(config.http(), Mode.RECEIVE, new HttpApi.Observability(config.metricsEnabled(),
+                    readiness), r -> {
+                        r.get("/api/v1/status", (req, res) -> {
+                            res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
+                            res.send(StatusDocument.receive(settings.slot(), receiver.status(), u, retention, started,
+                                    Instant.now()).toString());
+                        });
+                        InfoRoutes.register(r, config, archive, providerSecrets);
+                    });
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.ERROR, e.getMessage());
             closeUploader(uploader);
@@ -94,7 +115,9 @@ final class ReceiveMode {
         if (storage.name() == null) {
             return null;
         }
-        Archive archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
+        Plugins plugins = Plugins.load(Main.pluginsDirectory());
+        archive = ArchiveFactory.create(config, plugins);
+        providerSecrets = plugins.storage("storage.name", storage.name()).secretKeys();
         java.nio.file.Files.createDirectories(config.directory());
         if (storage.keepPeriod() != null) {
             retention = new RetentionWorker(archive, new KeepPeriodRetentionProvider().create(new io.pgrwl.spi
@@ -111,6 +134,9 @@ final class ReceiveMode {
     }
 
     private void closeUploader(Uploader uploader) {
+        if (storageProbe != null) {
+            storageProbe.close();
+        }
         if (retention != null) {
             retention.close();
         }

@@ -30,9 +30,12 @@ final class ServeMode {
             LOG.log(System.Logger.Level.ERROR, "cannot use serve.cache_dir: " + e);
             return Main.EXIT_FAILURE;
         }
+        java.util.Set<String> providerSecrets = java.util.Set.of();
         try {
             if (config.storage().name() != null) {
-                archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
+                Plugins plugins = Plugins.load(Main.pluginsDirectory());
+                archive = ArchiveFactory.create(config, plugins);
+                providerSecrets = plugins.storage("storage.name", config.storage().name()).secretKeys();
                 cache = new ArchiveCache(archive, scratch.path(), config.serve().cacheMaxBytes(),
                         config.serve().prefetch());
             }
@@ -46,10 +49,20 @@ final class ServeMode {
             return Main.EXIT_FAILURE;
         }
         WalLookup lookup = new WalLookup(config.directory(), scratch.path(), cache);
+        PgrwlMetrics.ServeMeters meters = PgrwlMetrics.global(Main.STARTED).serve(cache);
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        try (HttpApi api = HttpApi.start(config.http(), Mode.SERVE, r -> WalRoutes.register(r, lookup))) {
+        Archive served = archive;
+        java.util.Set<String> secrets = providerSecrets;
+        StorageProbe probe = archive != null ? StorageProbe.of(archive, config.storage().name())
+                : new StorageProbe("main.directory", () -> directoryReadable(config.directory()));
+        HttpApi.Observability observability = new HttpApi.Observability(config.metricsEnabled(),
+                java.util.List.of(probe.check()));
+        try (probe; HttpApi api = HttpApi.start(config.http(), Mode.SERVE, observability, r -> {
+            WalRoutes.register(r, lookup, meters);
+            InfoRoutes.register(r, config, served, secrets);
+        })) {
             LOG.log(System.Logger.Level.INFO, "pgrwl " + Main.version() + " serve mode: directory="
                     + config.directory() + (archive == null ? ", no archive (storage.name not set)"
                     : ", archive " + config.storage().name() + " " + archive.objectName("<WAL>") + ", read-ahead "
@@ -70,6 +83,12 @@ final class ServeMode {
             }
             closeQuietly(archive);
             scratch.close();
+        }
+    }
+
+    private static void directoryReadable(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            files.findFirst(); // listing proves the directory exists and is readable
         }
     }
 

@@ -19,7 +19,6 @@ final class StatusDocument {
      */
     static Json receive(String slot, ReceiverStatus r, Uploader uploader, RetentionWorker retention, Instant started,
                         Instant now) {
-        long lag = r.serverWalEnd().value() == 0 ? 0 : Math.max(0, r.serverWalEnd().value() - r.flushedLsn().value());
         Json receiver = Json.object()
                 .put("slot", slot)
                 .put("connected", r.connected())
@@ -27,7 +26,7 @@ final class StatusDocument {
                 .put("received_lsn", r.receivedLsn().toString())
                 .put("flushed_lsn", r.flushedLsn().toString())
                 .put("server_wal_end", r.serverWalEnd().toString())
-                .put("lag_bytes", lag)
+                .put("lag_bytes", r.lagBytes())
                 .put("last_message_at", text(r.lastMessageAt()))
                 .put("bytes_received", r.bytesReceived())
                 .put("segments_completed", r.segmentsCompleted())

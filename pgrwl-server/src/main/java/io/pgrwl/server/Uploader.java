@@ -53,6 +53,8 @@ final class Uploader implements AutoCloseable {
     final AtomicLong failures = new AtomicLong();
     final AtomicLong conflicts = new AtomicLong();
     volatile Instant lastSuccess;
+    /** Told the duration in nanoseconds of every successful upload (encode, store, verify, delete locally). */
+    volatile java.util.function.LongConsumer uploadDurations = nanos -> { };
 
     /** A file waiting for upload. Guarded by {@link #lock}. */
     private static final class Pending {
@@ -190,6 +192,7 @@ final class Uploader implements AutoCloseable {
     /** @return whether the file is archived (and deleted locally), or gone */
     private boolean upload(String name) {
         Path file = directory.resolve(name);
+        long started = System.nanoTime();
         try {
             if (!Files.isRegularFile(file)) {
                 return true;
@@ -215,6 +218,7 @@ final class Uploader implements AutoCloseable {
             deleteLocal(file);
             uploaded.incrementAndGet();
             lastSuccess = Instant.now();
+            uploadDurations.accept(System.nanoTime() - started);
             LOG.log(System.Logger.Level.INFO, "archived " + name + " as " + object + " (" + encodedSize
                     + " bytes; WAL sha256 " + hex(localHash) + ")");
             return true;

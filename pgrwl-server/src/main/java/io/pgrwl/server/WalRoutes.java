@@ -24,15 +24,37 @@ final class WalRoutes {
     private WalRoutes() {
     }
 
-    static void register(HttpRouting.Builder routing, WalLookup lookup) {
+    static void register(HttpRouting.Builder routing, WalLookup lookup, PgrwlMetrics.ServeMeters meters) {
         for (String prefix : new String[] {"/api/v1/wal", "/wal"}) {
-            routing.get(prefix + "/*", (req, res) -> serve(prefix, req, res, lookup, true));
-            routing.head(prefix + "/*", (req, res) -> serve(prefix, req, res, lookup, false));
-            routing.get(prefix, (req, res) -> refuse(res, Status.BAD_REQUEST_400, "no WAL file name after the path"));
+            routing.get(prefix + "/*", (req, res) -> measured(meters, res, () -> serve(prefix, req, res, lookup, true)));
+            routing.head(prefix + "/*", (req, res) -> measured(meters, res, () -> serve(prefix, req, res, lookup,
+                    false)));
+            routing.get(prefix, (req, res) -> measured(meters, res, () -> {
+                refuse(res, Status.BAD_REQUEST_400, "no WAL file name after the path");
+                return 0L;
+            }));
         }
     }
 
-    private static void serve(String prefix, ServerRequest req, ServerResponse res, WalLookup lookup, boolean body)
+    @FunctionalInterface
+    private interface Answer {
+        /** @return the body bytes sent */
+        long send() throws IOException;
+    }
+
+    private static void measured(PgrwlMetrics.ServeMeters meters, ServerResponse res, Answer answer)
+            throws IOException {
+        long started = System.nanoTime();
+        long sent = 0;
+        try {
+            sent = answer.send();
+        } finally {
+            meters.record(res.status().code(), sent, System.nanoTime() - started);
+        }
+    }
+
+    /** @return the body bytes sent */
+    private static long serve(String prefix, ServerRequest req, ServerResponse res, WalLookup lookup, boolean body)
             throws IOException {
         String raw = req.prologue().uriPath().rawPathNoParams();
         String name;
@@ -43,7 +65,7 @@ final class WalRoutes {
             name = WalRequestName.parse(raw.substring(prefix.length() + 1));
         } catch (IllegalArgumentException e) {
             refuse(res, Status.BAD_REQUEST_400, e.getMessage());
-            return;
+            return 0;
         }
         Optional<ServedFile> found;
         try {
@@ -52,12 +74,12 @@ final class WalRoutes {
             LOG.log(System.Logger.Level.WARNING, "cannot serve " + name + " now (answering 503): " + e);
             res.header(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
             refuse(res, Status.SERVICE_UNAVAILABLE_503, "cannot read " + name + " now: " + e.getMessage());
-            return;
+            return 0;
         }
         if (found.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, "not found: " + name);
             refuse(res, Status.NOT_FOUND_404, name + " is neither in main.directory nor in the archive");
-            return;
+            return 0;
         }
         try (ServedFile file = found.get()) {
             res.header(HeaderNames.CONTENT_TYPE, "application/octet-stream");
@@ -66,7 +88,7 @@ final class WalRoutes {
             res.header("X-Pgrwl-Source", file.origin());
             if (!body) {
                 res.send();
-                return;
+                return 0;
             }
             OutputStream out = res.outputStream();
             file.sendTo(out);
@@ -74,6 +96,7 @@ final class WalRoutes {
                          // client sees fewer bytes than Content-Length instead of a response that looks complete
             LOG.log(System.Logger.Level.DEBUG, "served " + name + " (" + file.length() + " bytes from "
                     + file.origin() + ")");
+            return file.length();
         }
     }
 
