@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Files under a root directory. A put writes a hidden temporary file beside the target, fsyncs it, renames it over the
@@ -77,17 +76,30 @@ final class LocalStorage implements Storage {
     @Override
     public List<ObjectInfo> list(String prefix) throws IOException {
         List<ObjectInfo> objects = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : files.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList()) {
-                String name = root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
-                if (name.startsWith(prefix) && !ObjectNames.isTemporary(p.getFileName().toString())) {
-                    objects.add(new ObjectInfo(name, Files.size(p), Files.getLastModifiedTime(p).toInstant(),
-                            Optional.empty()));
-                }
-            }
-        } catch (NoSuchFileException e) {
-            return List.of();
+        if (!Files.isDirectory(root)) {
+            return objects;
         }
+        // A walk that tolerates files vanishing under it: concurrent puts rename their temporary files away while
+        // another upload lists the archive, and that must not fail the listing.
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
+                String name = root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+                if (a.isRegularFile() && name.startsWith(prefix)
+                        && !ObjectNames.isTemporary(p.getFileName().toString())) {
+                    objects.add(new ObjectInfo(name, a.size(), a.lastModifiedTime().toInstant(), Optional.empty()));
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
         objects.sort(Comparator.comparing(ObjectInfo::name));
         return objects;
     }

@@ -21,6 +21,8 @@ public final class LogSink extends System.LoggerFinder {
     private static volatile boolean addSource;
     /** stderr; replaceable so tests can read what is written. */
     static volatile PrintStream out = System.err;
+    /** In every JSON line, as the Go pgrwl's {@code pid} attribute: tells two processes' lines apart in one stream. */
+    private static final long PID = ProcessHandle.current().pid();
 
     /** Used by {@link java.util.ServiceLoader}. */
     public LogSink() {
@@ -70,7 +72,7 @@ public final class LogSink extends System.LoggerFinder {
 
     private static String jsonLine(System.Logger.Level level, String logger, String text, String source) {
         StringBuilder b = new StringBuilder(128).append("{\"time\":\"").append(Instant.now()).append("\",\"level\":\"")
-                .append(levelName(level)).append("\",\"logger\":");
+                .append(levelName(level)).append("\",\"pid\":").append(PID).append(",\"logger\":");
         Json.quote(b, logger);
         if (source != null) {
             b.append(",\"source\":");

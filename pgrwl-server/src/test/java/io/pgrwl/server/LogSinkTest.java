@@ -33,7 +33,8 @@ class LogSinkTest {
         log.log(System.Logger.Level.TRACE, "not shown below the threshold");
         String[] lines = lines();
         assertEquals(1, lines.length, captured.toString());
-        assertTrue(lines[0].matches("\\{\"time\":\"[0-9T:.\\-]+Z\",\"level\":\"INFO\",\"logger\":\"io\\.pgrwl\\.receiver"
+        assertTrue(lines[0].matches("\\{\"time\":\"[0-9T:.\\-]+Z\",\"level\":\"INFO\",\"pid\":"
+                + ProcessHandle.current().pid() + ",\"logger\":\"io\\.pgrwl\\.receiver"
                 + "\\.WalStream\",\"msg\":\"segment \\\\\"A\\\\\"\\\\ncomplete\\\\tnow\"}"), lines[0]);
     }
 

@@ -157,6 +157,51 @@ public abstract class StorageContract {
         assertEquals(17, storage.list("wal-archive/").size());
     }
 
+    /**
+     * Uploads run in parallel and each lists the archive while the others move their objects into place: a listing
+     * must never fail because something vanished under it.
+     */
+    @Test
+    void listingWhileOthersPutNeverFails() throws Exception {
+        int writers = 4;
+        int perWriter = 40;
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers + 2);
+        try {
+            List<java.util.concurrent.Future<?>> puts = new java.util.ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                puts.add(pool.submit(() -> {
+                    for (int i = 0; i < perWriter; i++) {
+                        storage.put("wal-archive/" + writer + "-" + i, new ByteArrayInputStream(new byte[512]));
+                    }
+                    return null;
+                }));
+            }
+            List<java.util.concurrent.Future<Integer>> lists = new java.util.ArrayList<>();
+            for (int l = 0; l < 2; l++) {
+                lists.add(pool.submit(() -> {
+                    int listings = 0;
+                    while (writing.get()) {
+                        storage.list("wal-archive/");
+                        listings++;
+                    }
+                    return listings;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : puts) {
+                f.get(); // a failed put fails the test here
+            }
+            writing.set(false);
+            for (java.util.concurrent.Future<Integer> f : lists) {
+                assertTrue(f.get() > 0, "listed while writing"); // a failed listing fails the test here
+            }
+            assertEquals(writers * perWriter, storage.list("wal-archive/").size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void unsafeNamesAreRejected() {
         for (String bad : List.of("../x", "/abs", "a/../b", "a//b", "", "a\\b")) {
