@@ -26,6 +26,7 @@ final class Archive implements AutoCloseable {
     private final String walPrefix;
     private final List<Codec> writeChain;
     private final Map<String, Codec> readCodecs;
+    private final java.util.Set<String> storageSecretKeys;
 
     /**
      * @param prefix {@code storage.prefix}, possibly empty
@@ -33,6 +34,13 @@ final class Archive implements AutoCloseable {
      * @param readCodecs every codec that can decode, by suffix (".gz", ".zst", ".aes")
      */
     Archive(Storage storage, String prefix, List<Codec> writeChain, Map<String, Codec> readCodecs) {
+        this(storage, prefix, writeChain, readCodecs, java.util.Set.of());
+    }
+
+    /** @param storageSecretKeys the storage provider's secret settings (keys under {@code storage.<name>}) */
+    Archive(Storage storage, String prefix, List<Codec> writeChain, Map<String, Codec> readCodecs,
+            java.util.Set<String> storageSecretKeys) {
+        this.storageSecretKeys = java.util.Set.copyOf(storageSecretKeys);
         this.storage = storage;
         this.walPrefix = (prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/") + WAL_DIRECTORY;
         this.writeChain = List.copyOf(writeChain);
@@ -41,6 +49,11 @@ final class Archive implements AutoCloseable {
 
     Storage storage() {
         return storage;
+    }
+
+    /** @return the keys of {@code storage.<name>} whose values the storage provider declares secret */
+    java.util.Set<String> storageSecretKeys() {
+        return storageSecretKeys;
     }
 
     /** @return the object name a WAL file is written under */

@@ -64,7 +64,7 @@ final class ArchiveFactory {
                     + " until it is reachable");
             storage = new DeferredStorage(s.name(), () -> createStorage(config, plugins));
         }
-        return new Archive(storage, s.prefix(), write, read);
+        return new Archive(storage, s.prefix(), write, read, plugins.storage("storage.name", s.name()).secretKeys());
     }
 
     private static Storage createStorage(PgrwlConfig config, Plugins plugins) throws IOException {

@@ -25,12 +25,10 @@ final class InfoRoutes {
     private InfoRoutes() {
     }
 
-    /**
-     * @param archive the archive, or null when WAL stays in main.directory
-     * @param providerSecrets the storage provider's secret keys; not null
-     */
-    static void register(HttpRouting.Builder r, PgrwlConfig config, Archive archive, Set<String> providerSecrets) {
-        String configJson = ConfigDocument.of(config, providerSecrets).toString();
+    /** @param archive the archive, or null when WAL stays in main.directory */
+    static void register(HttpRouting.Builder r, PgrwlConfig config, Archive archive) {
+        String configJson = ConfigDocument.of(config, archive == null ? Set.of() : archive.storageSecretKeys())
+                .toString();
         r.get("/api/v1/config", (req, res) -> json(res, configJson));
         r.get("/api/v1/wals", (req, res) -> {
             List<Json> rows;

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import sun.misc.Signal;
 
 /**
@@ -25,7 +24,6 @@ final class ReceiveMode {
     private final Map<String, String> env;
     private RetentionWorker retention;
     private Archive archive;
-    private Set<String> providerSecrets = Set.of();
     private StorageProbe storageProbe;
 
     ReceiveMode(PgrwlConfig config, Map<String, String> env) {
@@ -81,7 +79,7 @@ final class ReceiveMode {
                             res.send(StatusDocument.receive(settings.slot(), receiver.status(), u, retention, started,
                                     Instant.now()).toString());
                         });
-                        InfoRoutes.register(r, config, archive, providerSecrets);
+                        InfoRoutes.register(r, config, archive);
                     });
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.ERROR, e.getMessage());
@@ -115,9 +113,7 @@ final class ReceiveMode {
         if (storage.name() == null) {
             return null;
         }
-        Plugins plugins = Plugins.load(Main.pluginsDirectory());
-        archive = ArchiveFactory.create(config, plugins);
-        providerSecrets = plugins.storage("storage.name", storage.name()).secretKeys();
+        archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
         java.nio.file.Files.createDirectories(config.directory());
         if (storage.keepPeriod() != null) {
             retention = new RetentionWorker(archive, new KeepPeriodRetentionProvider().create(new io.pgrwl.spi

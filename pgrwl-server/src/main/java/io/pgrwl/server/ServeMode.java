@@ -30,12 +30,9 @@ final class ServeMode {
             LOG.log(System.Logger.Level.ERROR, "cannot use serve.cache_dir: " + e);
             return Main.EXIT_FAILURE;
         }
-        java.util.Set<String> providerSecrets = java.util.Set.of();
         try {
             if (config.storage().name() != null) {
-                Plugins plugins = Plugins.load(Main.pluginsDirectory());
-                archive = ArchiveFactory.create(config, plugins);
-                providerSecrets = plugins.storage("storage.name", config.storage().name()).secretKeys();
+                archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
                 cache = new ArchiveCache(archive, scratch.path(), config.serve().cacheMaxBytes(),
                         config.serve().prefetch());
             }
@@ -54,14 +51,13 @@ final class ServeMode {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Archive served = archive;
-        java.util.Set<String> secrets = providerSecrets;
         StorageProbe probe = archive != null ? StorageProbe.of(archive, config.storage().name())
                 : new StorageProbe("main.directory", () -> directoryReadable(config.directory()));
         HttpApi.Observability observability = new HttpApi.Observability(config.metricsEnabled(),
                 java.util.List.of(probe.check()));
         try (probe; HttpApi api = HttpApi.start(config.http(), Mode.SERVE, observability, r -> {
             WalRoutes.register(r, lookup, meters);
-            InfoRoutes.register(r, config, served, secrets);
+            InfoRoutes.register(r, config, served);
         })) {
             LOG.log(System.Logger.Level.INFO, "pgrwl " + Main.version() + " serve mode: directory="
                     + config.directory() + (archive == null ? ", no archive (storage.name not set)"
