@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * WAL files fetched from the archive and decoded into {@code serve.cache_dir}, with read-ahead: after segment N is
@@ -38,6 +40,7 @@ final class ArchiveCache implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ArchiveCache.class.getName());
     static final String SUFFIX = ".pgrwl-cache";
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     /** A decoded file in the cache directory. */
     private record Entry(String name, Path file, long length, byte[] sha256) {
@@ -266,8 +269,25 @@ final class ArchiveCache implements AutoCloseable {
         }
     }
 
+    /** @return whether every fetch has ended after {@link #close()} */
+    boolean fetchesStopped() {
+        return fetchers.isTerminated();
+    }
+
+    /**
+     * Stops the fetches under way and waits for them to end, so nothing writes into the cache directory after this
+     * returns (a fetch that is interrupted deletes its temporary file). Blocks for at most {@link #CLOSE_WAIT}.
+     */
     @Override
     public void close() {
         fetchers.shutdownNow();
+        try {
+            if (!fetchers.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "read-ahead fetches into " + directory + " did not stop within "
+                        + CLOSE_WAIT.toSeconds() + " s; leaving them to end on their own");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -127,6 +127,19 @@ class ArchiveCacheTest {
         assertEquals(List.of(name(1) + ArchiveCache.SUFFIX, name(3) + ArchiveCache.SUFFIX), cached());
     }
 
+    @Test
+    void closeWaitsForTheReadAheadSoNothingWritesIntoTheDirectoryAfterIt() throws Exception {
+        archive(12, 64L * SEGMENT, 8);
+        read(name(1)); // starts fetching 2..9
+        cache.close();
+        assertTrue(cache.fetchesStopped(), "a read-ahead fetch is still running after close()");
+        try (var files = Files.list(dir.resolve("cache"))) {
+            List<String> temps = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pgrwl-tmp"))
+                    .toList();
+            assertEquals(List.of(), temps, "an interrupted fetch leaves no temporary file");
+        }
+    }
+
     private void awaitCached(int count) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (cached().size() < count) {
