@@ -137,7 +137,14 @@ class ObservabilityIT {
                 String config = get("/api/v1/config", port);
                 assertTrue(config.contains("\"auth_token\":\"[REDACTED]\"") && config.contains(
                         "\"pass\":\"[REDACTED]\""), config);
+                assertEquals(config, get("/api/v1/redacted-config", port), "the Go pgrwl's route, same document");
+                assertEquals("{\"retention_enable\":false}", get("/api/v1/brief-config", port));
                 String status = get("/api/v1/status", port);
+                Matcher flushed = Pattern.compile("\"flushed_lsn\":\"([0-9A-F]+/[0-9A-F]+)\"").matcher(status);
+                assertTrue(flushed.find(), status);
+                assertTrue(status.contains("\"running_mode\":\"receive\",\"stream_status\":{\"slot\":\"pgrwl\","
+                        + "\"timeline\":1,\"last_flush_lsn\":\"" + flushed.group(1) + "\",\"uptime\":\""), status);
+                assertTrue(status.contains("\"running\":true}"), "the Go pgrwl's stream_status: " + status);
                 String metrics = text(port, "/metrics");
                 assertEquals(0, pgrwl.stop());
                 String log = pgrwl.logText();
@@ -183,6 +190,10 @@ class ObservabilityIT {
             assertEquals(segment.length, m.get("pgrwl_serve_sent_bytes_total"), "bytes sent = the one 200 body");
             assertEquals(3, m.get("pgrwl_serve_request_duration_seconds_count"));
             assertEquals(1, m.get("pgrwl_serve_prefetch_misses_total"), "the 404 asked the archive");
+            String status = get("/api/v1/status", port);
+            assertTrue(status.startsWith("{\"mode\":\"serve\"") && status.contains("\"storage\":\"s3\""), status);
+            assertTrue(status.contains("\"requests\":{\"200\":1,\"400\":1,\"404\":1,\"503\":0},\"sent_bytes\":"
+                    + segment.length + ",\"cache\":{\"hits\":0,\"misses\":1,"), status);
 
             s3.stop();
             Await.until("/health 503 while S3 is down", Duration.ofSeconds(30),

@@ -31,7 +31,8 @@ final class AotTraining {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(180);
     private static final List<String> ROUTES = List.of("/health", "/health/ready", "/health/live", "/healthz",
-            "/metrics", "/api/v1/status", "/api/v1/config", "/api/v1/wals");
+            "/metrics", "/api/v1/status", "/api/v1/config", "/api/v1/redacted-config", "/api/v1/brief-config",
+            "/api/v1/wals");
     private static final String WAL = "000000010000000000000001";
 
     private final Path home;

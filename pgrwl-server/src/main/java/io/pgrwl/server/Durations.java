@@ -38,6 +38,32 @@ final class Durations {
         return total;
     }
 
+    /**
+     * Formats as Go's {@code time.Duration.String()} does, to the millisecond: {@code 0s}, {@code 250ms},
+     * {@code 3.5s}, {@code 1m0s}, {@code 1h2m3.456s}. The Go pgrwl's status document reports its uptime this way.
+     */
+    static String goString(Duration d) {
+        long ms = Math.max(0, d.toMillis());
+        if (ms < 1000) {
+            return ms == 0 ? "0s" : ms + "ms";
+        }
+        StringBuilder b = new StringBuilder();
+        long hours = ms / 3_600_000;
+        long minutes = ms / 60_000 % 60;
+        if (hours > 0) {
+            b.append(hours).append('h');
+        }
+        if (hours > 0 || minutes > 0) {
+            b.append(minutes).append('m');
+        }
+        b.append(ms / 1000 % 60);
+        long millis = ms % 1000;
+        if (millis > 0) {
+            b.append('.').append(String.format("%03d", millis).replaceAll("0+$", ""));
+        }
+        return b.append('s').toString();
+    }
+
     static String format(Duration d) {
         if (d.toMillis() % 1000 != 0) {
             return d.toMillis() + "ms";

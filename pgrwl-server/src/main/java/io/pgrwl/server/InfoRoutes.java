@@ -15,8 +15,10 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Routes both modes answer: {@code GET /api/v1/config} (the effective configuration, secrets redacted) and
- * {@code GET /api/v1/wals} (the archive listing; {@code main.directory} when there is no archive).
+ * Routes both modes answer: {@code GET /api/v1/config} (the effective configuration, secrets redacted; also at the Go
+ * pgrwl's {@code /api/v1/redacted-config}), {@code GET /api/v1/brief-config} (the Go pgrwl's
+ * {@code {"retention_enable":…}}) and {@code GET /api/v1/wals} (the archive listing; {@code main.directory} when there
+ * is no archive).
  */
 final class InfoRoutes {
 
@@ -30,6 +32,9 @@ final class InfoRoutes {
         String configJson = ConfigDocument.of(config, archive == null ? Set.of() : archive.storageSecretKeys())
                 .toString();
         r.get("/api/v1/config", (req, res) -> json(res, configJson));
+        r.get("/api/v1/redacted-config", (req, res) -> json(res, configJson));
+        String brief = Json.object().put("retention_enable", config.storage().keepPeriod() != null).toString();
+        r.get("/api/v1/brief-config", (req, res) -> json(res, brief));
         r.get("/api/v1/wals", (req, res) -> {
             List<Json> rows;
             try {

@@ -12,6 +12,7 @@ import io.pgrwl.receiver.WalReceiver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -165,6 +166,18 @@ final class PgrwlMetrics {
                 bytes.increment(bytesSent);
             }
             latency.record(Duration.ofNanos(nanos));
+        }
+
+        /** @return requests answered so far, by HTTP status */
+        Map<Integer, Long> requests() {
+            Map<Integer, Long> counts = new java.util.TreeMap<>();
+            byStatus.forEach((status, counter) -> counts.put(status, counter.count()));
+            return counts;
+        }
+
+        /** @return WAL bytes sent in 200 responses so far */
+        long sentBytes() {
+            return bytes.count();
         }
 
         private Counter requests(int status) {

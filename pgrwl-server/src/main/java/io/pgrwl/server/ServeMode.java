@@ -3,6 +3,7 @@ package io.pgrwl.server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
@@ -51,6 +52,7 @@ final class ServeMode {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Archive served = archive;
+        ArchiveCache reads = cache;
         StorageProbe probe = archive != null ? StorageProbe.of(archive, config.storage().name())
                 : new StorageProbe("main.directory", () -> directoryReadable(config.directory()));
         HttpApi.Observability observability = new HttpApi.Observability(config.metricsEnabled(),
@@ -58,6 +60,11 @@ final class ServeMode {
         try (probe; HttpApi api = HttpApi.start(config.http(), Mode.SERVE, observability, r -> {
             WalRoutes.register(r, lookup, meters);
             InfoRoutes.register(r, config, served);
+            r.get("/api/v1/status", (req, res) -> {
+                res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
+                res.send(StatusDocument.serve(meters.requests(), meters.sentBytes(), reads, config.storage().name(),
+                        Main.STARTED, Instant.now()).toString());
+            });
         })) {
             LOG.log(System.Logger.Level.INFO, "pgrwl " + Main.version() + " serve mode: directory="
                     + config.directory() + (archive == null ? ", no archive (storage.name not set)"

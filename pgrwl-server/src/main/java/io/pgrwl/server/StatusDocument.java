@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The body of {@code GET /api/v1/status} in receive mode: receiver, uploader (with its backlog) and retention.
+ * The body of {@code GET /api/v1/status}: in receive mode the receiver, uploader (with its backlog) and retention, in
+ * serve mode the requests answered and the read-ahead cache. Receive mode also carries the Go pgrwl's
+ * {@code running_mode} and {@code stream_status} fields, so its dashboards and scripts keep working.
  * LSNs are PostgreSQL's {@code X/Y} text; times are ISO-8601 UTC; null where not known yet.
  */
 final class StatusDocument {
@@ -33,16 +35,49 @@ final class StatusDocument {
                 .put("status_updates_sent", r.statusUpdatesSent())
                 .put("reconnects", r.reconnects())
                 .put("system_identifier", r.systemIdentifier());
-        return Json.object()
-                .put("mode", "receive")
-                .put("version", Main.version())
-                .put("started_at", started.toString())
-                .put("uptime_seconds", Duration.between(started, now).toSeconds())
+        // The Go pgrwl's shape: uptime as a Go duration, "running" while connected (its own stayed true for ever).
+        Json stream = Json.object()
+                .put("slot", slot)
+                .put("timeline", r.timeline())
+                .put("last_flush_lsn", r.flushedLsn().toString())
+                .put("uptime", Durations.goString(Duration.between(started, now)))
+                .put("running", r.connected());
+        return common("receive", started, now)
+                .put("running_mode", "receive")
+                .put("stream_status", stream)
                 .put("receiver", receiver)
                 .put("uploader", uploader == null ? null : uploader(uploader, now))
                 .put("retention", retention == null ? null : Json.object()
                         .put("runs", retention.runs.get())
                         .put("deleted", retention.deleted.get()));
+    }
+
+    /**
+     * @param requests requests answered so far by HTTP status
+     * @param cache null when there is no archive (WAL is served from main.directory only)
+     * @param storage {@code storage.name}, or null
+     */
+    static Json serve(java.util.Map<Integer, Long> requests, long sentBytes, ArchiveCache cache, String storage,
+                      Instant started, Instant now) {
+        Json byStatus = Json.object();
+        new java.util.TreeMap<>(requests).forEach((status, count) -> byStatus.put(status.toString(), count));
+        return common("serve", started, now)
+                .put("running_mode", "serve")
+                .put("storage", storage)
+                .put("requests", byStatus)
+                .put("sent_bytes", sentBytes)
+                .put("cache", cache == null ? null : Json.object()
+                        .put("hits", cache.hits.get())
+                        .put("misses", cache.misses.get())
+                        .put("bytes", cache.bytes()));
+    }
+
+    private static Json common(String mode, Instant started, Instant now) {
+        return Json.object()
+                .put("mode", mode)
+                .put("version", Main.version())
+                .put("started_at", started.toString())
+                .put("uptime_seconds", Duration.between(started, now).toSeconds());
     }
 
     private static Json uploader(Uploader u, Instant now) {

@@ -137,6 +137,19 @@ class ConfigLoaderTest {
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 minutes"));
     }
 
+    /** Go's time.Duration.String() output for the same values (the Go pgrwl's status "uptime"). */
+    @Test
+    void goDurationText() {
+        assertEquals("0s", Durations.goString(Duration.ZERO));
+        assertEquals("250ms", Durations.goString(Duration.ofMillis(250)));
+        assertEquals("1s", Durations.goString(Duration.ofSeconds(1)));
+        assertEquals("3.5s", Durations.goString(Duration.ofMillis(3500)));
+        assertEquals("1m0s", Durations.goString(Duration.ofMinutes(1)));
+        assertEquals("1h0m0s", Durations.goString(Duration.ofHours(1)));
+        assertEquals("1h2m3.456s", Durations.goString(Duration.ofMillis(3_723_456)));
+        assertEquals("26h0m0.01s", Durations.goString(Duration.ofHours(26).plusMillis(10)));
+    }
+
     @Test
     void serveModeKeysTlsAndToken() throws Exception {
         Path cert = write("cert.pem", "x");

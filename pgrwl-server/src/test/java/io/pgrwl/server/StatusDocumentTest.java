@@ -23,6 +23,19 @@ class StatusDocumentTest {
         assertTrue(json.contains("\"uptime_seconds\":3630"), json);
         assertTrue(json.contains("\"uploader\":null") && json.contains("\"retention\":null"), json);
         assertTrue(json.startsWith("{\"mode\":\"receive\"") && json.endsWith("}"), json);
+        assertTrue(json.contains("\"running_mode\":\"receive\",\"stream_status\":{\"slot\":\"main_slot\","
+                + "\"timeline\":2,\"last_flush_lsn\":\"0/3000000\",\"uptime\":\"1h0m30s\",\"running\":true}"),
+                "the Go pgrwl's fields: " + json);
+    }
+
+    @Test
+    void serveDocumentCountsRequestsByStatus() {
+        String json = StatusDocument.serve(java.util.Map.of(404, 2L, 200, 5L), 5L << 24, null, null,
+                Instant.parse("2026-11-24T09:00:00Z"), Instant.parse("2026-11-24T09:00:07Z")).toString();
+        assertTrue(json.startsWith("{\"mode\":\"serve\""), json);
+        assertTrue(json.contains("\"uptime_seconds\":7"), json);
+        assertTrue(json.contains("\"requests\":{\"200\":5,\"404\":2},\"sent_bytes\":83886080"), json);
+        assertTrue(json.contains("\"storage\":null") && json.contains("\"cache\":null"), json);
     }
 
     @Test
