@@ -124,6 +124,24 @@ class ValidateIT {
         assertFalse(out.contains("value-of-pgrwl_s3_secret_access_key"), out);
     }
 
+    /** Reaching the storage is not part of the configuration: a warning that says so, exit 0. */
+    @Test
+    void anUnreachableStorageIsAWarningThatSaysWhatItMeans() throws Exception {
+        int closed;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Result r = validate("unreachable-sftp.yml", BASE + "storage:\n  name: sftp\n  sftp:\n    host: 127.0.0.1\n"
+                + "    port: " + closed + "\n    user: wal\n    pass: sftp-pass-value-4711\n"
+                + "    insecure_ignore_host_key: true\n    connect_timeout: 2\n", "receive");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("cannot reach the sftp storage") && r.output().contains(
+                "the configuration is valid, but pgrwl cannot archive or restore WAL until it is reachable"), r.output());
+        assertFalse(r.output().contains("receiving WAL anyway"), "validate receives nothing: " + r.output());
+        assertFalse(r.output().contains("sftp-pass-value-4711"), r.output());
+        assertFalse(r.output().contains("INFO"), "validate shows warnings and errors only: " + r.output());
+    }
+
     @Test
     void goodConfigsPass() throws Exception {
         Result r = validate("good.yml", BASE + S3 + "  compression:\n    algo: zstd\nmetrics:\n  enable: true\n"

@@ -21,10 +21,12 @@ final class ArchiveFactory {
     }
 
     /**
+     * @param whenUnreachable what the caller does when the storage cannot be reached now, appended to the warning
+     *        (for example "receiving WAL anyway: …"); the storage is then connected again on first use
      * @throws IllegalArgumentException naming the key when a provider is missing or its settings are invalid
      * @throws IOException when a codec cannot be set up (a storage that cannot be reached is retried later instead)
      */
-    static Archive create(PgrwlConfig config, Plugins plugins) throws IOException {
+    static Archive create(PgrwlConfig config, Plugins plugins, String whenUnreachable) throws IOException {
         PgrwlConfig.Storage s = config.storage();
         Map<String, Codec> read = new HashMap<>();
         List<Codec> write = new ArrayList<>();
@@ -60,8 +62,7 @@ final class ArchiveFactory {
             storage = createStorage(config, plugins);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot reach the " + s.name() + " storage at start-up (" + e.getMessage()
-                    + "); receiving WAL anyway: completed segments wait in main.directory and uploads are retried"
-                    + " until it is reachable");
+                    + "); " + whenUnreachable);
             storage = new DeferredStorage(s.name(), () -> createStorage(config, plugins));
         }
         return new Archive(storage, s.prefix(), write, read, plugins.storage("storage.name", s.name()).secretKeys());

@@ -169,9 +169,16 @@ public final class Main implements Callable<Integer> {
                 Mode m = Mode.parse(firstNonNull(mode, env.get("PGRWL_MODE"), env.get("PGRWL_DAEMON_MODE"), "receive"),
                         "--mode");
                 PgrwlConfig loaded = new ConfigLoader(env).load(configPath(config, env), m);
+                // validate answers with problems only: warnings and errors, in the configured format; the plugins'
+                // informational start-up lines would bury them
+                System.Logger.Level level = loaded.log().level().getSeverity() > System.Logger.Level.WARNING
+                        .getSeverity() ? loaded.log().level() : System.Logger.Level.WARNING;
+                LogSink.configure(new PgrwlConfig.Log(level, loaded.log().json(), loaded.log().addSource()));
                 if (loaded.storage().name() != null) {
                     // the providers check their own sections (storage.<name>.*, codecs) when they are created
-                    ArchiveFactory.create(loaded, Plugins.load(pluginsDirectory())).close();
+                    ArchiveFactory.create(loaded, Plugins.load(pluginsDirectory()), "the configuration is valid, but"
+                            + " pgrwl cannot archive or restore WAL until it is reachable: check the address, the"
+                            + " credentials and the network").close();
                 }
                 out.println("configuration is valid");
                 return 0;

@@ -113,7 +113,8 @@ final class ReceiveMode {
         if (storage.name() == null) {
             return null;
         }
-        archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
+        archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()), "receiving WAL anyway:"
+                + " completed segments wait in main.directory and uploads are retried until it is reachable");
         java.nio.file.Files.createDirectories(config.directory());
         if (storage.keepPeriod() != null) {
             retention = new RetentionWorker(archive, new KeepPeriodRetentionProvider().create(new io.pgrwl.spi

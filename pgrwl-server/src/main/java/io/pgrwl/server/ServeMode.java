@@ -33,7 +33,9 @@ final class ServeMode {
         }
         try {
             if (config.storage().name() != null) {
-                archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()));
+                archive = ArchiveFactory.create(config, Plugins.load(Main.pluginsDirectory()), "serving anyway:"
+                        + " WAL in main.directory is served, requests that need the archive answer 503 and"
+                        + " /health/ready is DOWN until it is reachable");
                 cache = new ArchiveCache(archive, scratch.path(), config.serve().cacheMaxBytes(),
                         config.serve().prefetch());
             }
