@@ -41,6 +41,7 @@ final class PgrwlMetrics {
         Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1),
         Duration.ofMinutes(5)};
     private static final AtomicLong NEVER = new AtomicLong();
+    static final Duration BACKLOG_REUSE = Duration.ofMillis(250);
     /**
      * The state behind every function-backed meter. Micrometer holds a function meter's state object only weakly (a
      * collected one reads as NaN), and nothing else references these suppliers: the meters live as long as the
@@ -105,13 +106,14 @@ final class PgrwlMetrics {
         }
         counter("pgrwl_upload_failures_total", "Upload attempts that failed (each is retried)",
                 uploader.failures::get);
+        Supplier<Uploader.Backlog> backlog = recent(uploader::backlog, BACKLOG_REUSE);
         gauge("pgrwl_upload_backlog_files", "Completed WAL files in main.directory waiting for upload",
-                () -> (double) uploader.backlog().files());
+                () -> (double) backlog.get().files());
         gauge("pgrwl_upload_backlog_bytes", "Bytes of completed WAL files waiting for upload",
-                () -> (double) uploader.backlog().bytes());
+                () -> (double) backlog.get().bytes());
         gauge("pgrwl_upload_backlog_oldest_age_seconds", "Age of the oldest file waiting for upload, 0 when none",
                 () -> {
-                    Instant oldest = uploader.backlog().oldest();
+                    Instant oldest = backlog.get().oldest();
                     return oldest == null ? 0.0 : secondsSince(oldest);
                 });
         gauge("pgrwl_upload_last_success_timestamp_seconds", "Unix time of the last successful upload, 0 before one",
@@ -185,6 +187,27 @@ final class PgrwlMetrics {
                     Counter.builder("pgrwl_serve_requests_total").description("WAL requests answered, by HTTP status")
                             .tags(List.of(Tag.create("status", Integer.toString(s))))));
         }
+    }
+
+    /**
+     * A value computed at most once per {@code reuse}: one scrape reads the three backlog gauges within milliseconds,
+     * and each computation looks at every waiting file.
+     */
+    static <T> Supplier<T> recent(Supplier<T> source, Duration reuse) {
+        return new Supplier<>() {
+            private T value; // guarded by this
+            private long computedAt; // guarded by this
+
+            @Override
+            public synchronized T get() {
+                long now = System.nanoTime();
+                if (value == null || now - computedAt > reuse.toNanos()) {
+                    value = source.get();
+                    computedAt = now;
+                }
+                return value;
+            }
+        };
     }
 
     private static double secondsSince(Instant t) {

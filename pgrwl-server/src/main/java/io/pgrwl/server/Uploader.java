@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -93,22 +95,28 @@ final class Uploader implements AutoCloseable {
         }
     }
 
-    /** @return files waiting (including in flight), their bytes, and the oldest file's modification time */
+    /**
+     * Looks at each waiting file (two file-system calls per file, outside the uploader's lock so uploads go on).
+     *
+     * @return files waiting (including in flight), their bytes, and the oldest file's modification time
+     */
     Backlog backlog() {
+        List<String> names;
+        synchronized (lock) {
+            names = List.copyOf(pending.keySet());
+        }
         long files = 0;
         long bytes = 0;
         Instant oldest = null;
-        synchronized (lock) {
-            for (Pending p : pending.values()) {
-                Path f = directory.resolve(p.name);
-                try {
-                    bytes += Files.size(f);
-                    Instant t = Files.getLastModifiedTime(f).toInstant();
-                    oldest = oldest == null || t.isBefore(oldest) ? t : oldest;
-                    files++;
-                } catch (IOException e) {
-                    // uploaded and deleted meanwhile
-                }
+        for (String name : names) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(directory.resolve(name), BasicFileAttributes.class);
+                bytes += a.size();
+                Instant t = a.lastModifiedTime().toInstant();
+                oldest = oldest == null || t.isBefore(oldest) ? t : oldest;
+                files++;
+            } catch (IOException e) {
+                // uploaded and deleted meanwhile
             }
         }
         return new Backlog(files, bytes, oldest);

@@ -32,4 +32,15 @@ class PgrwlMetricsTest {
         source.set(42);
         assertEquals(42, counter.count(), "the counter still reads its source after a GC");
     }
+
+    /** One scrape reads the three backlog gauges: the directory is looked at once for all three. */
+    @Test
+    void theBacklogIsComputedOncePerScrape() {
+        AtomicLong computations = new AtomicLong();
+        var backlog = PgrwlMetrics.recent(computations::incrementAndGet, java.time.Duration.ofHours(1));
+        assertEquals(1L, backlog.get());
+        assertEquals(1L, backlog.get());
+        assertEquals(1L, backlog.get());
+        assertEquals(1, computations.get());
+    }
 }
