@@ -55,6 +55,15 @@ class ImageIT {
         assertEquals(0, version.status(), "daemon.aot accepted: " + version.output());
         Result restore = run(image, AOT_REQUIRED, "restore-command", "--help");
         assertEquals(0, restore.status(), "restore-command.aot accepted: " + restore.output());
+        // Without the AOT cache the JDK's class-data archive serves; the one for heaps over 32 GiB is not shipped,
+        // and such a heap still starts, only without class-data sharing.
+        assertTrue(Files.isRegularFile(image.resolve("lib/server/classes.jsa")));
+        assertFalse(Files.exists(image.resolve("lib/server/classes_nocoops.jsa")));
+        Result cds = run(image, Map.of("PGRWL_AOT", "off", "PGRWL_JAVA_OPTS", "-Xshare:on"), "--version");
+        assertEquals(0, cds.status(), "classes.jsa accepted: " + cds.output());
+        Result bigHeap = run(image, Map.of("PGRWL_AOT", "off", "PGRWL_JAVA_OPTS", "-Xmx40g"), "--version");
+        assertEquals(0, bigHeap.status(), bigHeap.output());
+        assertTrue(bigHeap.output().startsWith("pgrwl "), "nothing but the version: " + bigHeap.output());
     }
 
     @Test

@@ -152,7 +152,7 @@ class StartupBenchmark {
         Path archive = Files.list(image.getParent()).filter(f -> f.getFileName().toString().endsWith("-linux-x64.tar.gz"))
                 .findFirst().orElseThrow();
         StringBuilder t = new StringBuilder("Runtime image\n\n| part | MiB |\n|---|---:|\n");
-        for (String part : List.of("", "lib/modules", "lib/server/classes.jsa", "lib/server/classes_nocoops.jsa",
+        for (String part : List.of("", "lib/modules", "lib/server/classes.jsa",
                 "lib/daemon.aot", "lib/restore-command.aot", "app", "plugins")) {
             t.append(String.format(Locale.ROOT, "| %s | %.1f |%n", part.isEmpty() ? "whole image (target/pgrwl)"
                     : part, size(image.resolve(part)) / 1048576.0));
