@@ -4,6 +4,7 @@
  * Knows nothing of HTTP, storage or configuration files.
  */
 module io.pgrwl.receiver {
+    requires transitive io.pgrwl.spi;
     requires org.postgresql.jdbc;
     requires java.sql;
 

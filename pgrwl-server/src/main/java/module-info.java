@@ -1,6 +1,7 @@
 /**
- * The pgrwl application: command line, configuration, logging, and the modes that wire the receiver (and later the
- * uploader, retention and serve mode) together, and {@code pgrwl restore-command}.
+ * The pgrwl application: command line, configuration, logging, the receive and serve modes that wire the receiver,
+ * the uploader, retention and the HTTP API together, and {@code pgrwl restore-command}. Exports nothing: its packages
+ * are rooms of one application (see README "Architecture"), kept apart by {@code ArchitectureTest}.
  */
 module io.pgrwl.server {
     requires io.pgrwl.spi;
@@ -24,13 +25,16 @@ module io.pgrwl.server {
     requires java.net.http;
     requires jdk.unsupported;
 
-    opens io.pgrwl.server to info.picocli;
+    // picocli reads and sets the annotated fields of the commands by reflection
+    opens io.pgrwl.server.cli to info.picocli;
+    opens io.pgrwl.server.restore to info.picocli;
 
     uses io.pgrwl.spi.CodecProvider;
     uses io.pgrwl.spi.StorageProvider;
+    uses io.pgrwl.spi.RetentionPolicyProvider;
 
-    provides java.lang.System.LoggerFinder with io.pgrwl.server.LogSink;
-    provides io.pgrwl.spi.CodecProvider with io.pgrwl.server.GzipCodecProvider, io.pgrwl.server.ZstdCodecProvider;
-    provides io.pgrwl.spi.StorageProvider with io.pgrwl.server.LocalStorageProvider;
-    provides io.pgrwl.spi.RetentionPolicyProvider with io.pgrwl.server.KeepPeriodRetentionProvider;
+    provides java.lang.System.LoggerFinder with io.pgrwl.server.logging.LogSink;
+    provides io.pgrwl.spi.CodecProvider with io.pgrwl.server.builtin.GzipCodecProvider, io.pgrwl.server.builtin.ZstdCodecProvider;
+    provides io.pgrwl.spi.StorageProvider with io.pgrwl.server.builtin.LocalStorageProvider;
+    provides io.pgrwl.spi.RetentionPolicyProvider with io.pgrwl.server.builtin.KeepPeriodRetentionProvider;
 }

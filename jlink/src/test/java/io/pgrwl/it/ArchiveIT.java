@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgrwl.plugins.crypto.AesGcmCodecProvider;
-import io.pgrwl.server.ZstdCodecProvider;
+import io.pgrwl.server.builtin.ZstdCodecProvider;
 import io.pgrwl.spi.Codec;
 import io.pgrwl.spi.PluginConfig;
 import java.io.InputStream;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgrwl.plugins.crypto.AesGcmCodecProvider;
 import io.pgrwl.plugins.s3.S3StorageProvider;
-import io.pgrwl.server.ZstdCodecProvider;
+import io.pgrwl.server.builtin.ZstdCodecProvider;
 import io.pgrwl.spi.Codec;
 import io.pgrwl.spi.ObjectInfo;
 import io.pgrwl.spi.PluginConfig;

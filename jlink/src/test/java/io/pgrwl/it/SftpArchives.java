@@ -1,7 +1,7 @@
 package io.pgrwl.it;
 
 import io.pgrwl.plugins.sftp.testing.OpenSshd;
-import io.pgrwl.server.GzipCodecProvider;
+import io.pgrwl.server.builtin.GzipCodecProvider;
 import io.pgrwl.spi.Codec;
 import io.pgrwl.spi.PluginConfig;
 import java.io.InputStream;

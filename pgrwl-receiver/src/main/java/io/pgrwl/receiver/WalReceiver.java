@@ -1,5 +1,6 @@
 package io.pgrwl.receiver;
 
+import io.pgrwl.spi.Backoff;
 import io.pgrwl.receiver.ReplicationConnection.QueryResult;
 import io.pgrwl.receiver.WalDirectory.StartPoint;
 import java.io.IOException;
@@ -11,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Receive mode's engine: connects, checks the server and the directory, finds where to start, streams, and on
- * connection loss reconnects with capped exponential backoff, like {@code pg_receivewal}'s main loop
+ * connection loss reconnects with capped exponential backoff (jittered, {@link io.pgrwl.spi.Backoff}), like {@code pg_receivewal}'s main loop
  * ({@code pg_receivewal.c} {@code StreamLog}).
  *
  * <p>{@link #run()} blocks on the calling thread; {@link #requestStop()} and {@link #status()} are thread-safe.
@@ -80,7 +81,8 @@ public final class WalReceiver {
      */
     public void run() throws ReceiverException, InterruptedException {
         WalDirectory directory = WalDirectory.open(settings.directory());
-        Duration delay = settings.reconnectMin();
+        Backoff backoff = new Backoff(settings.reconnectMin(), settings.reconnectMax());
+        int failures = 0;
         while (!stopRequested()) {
             long started = System.nanoTime();
             try {
@@ -101,15 +103,14 @@ public final class WalReceiver {
                         + " and receiver.no_loop is true: exiting", null);
             }
             if (System.nanoTime() - started > settings.reconnectMax().toNanos()) {
-                delay = settings.reconnectMin(); // the last session was healthy: start the backoff over
+                failures = 0; // the last session was healthy: start the backoff over
             }
+            Duration delay = backoff.delay(++failures);
             LOG.log(System.Logger.Level.INFO, "disconnected; reconnecting to " + connection.address() + " in "
                     + delay.toMillis() + " ms");
             if (stop.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
                 break;
             }
-            delay = delay.multipliedBy(2).compareTo(settings.reconnectMax()) > 0 ? settings.reconnectMax()
-                    : delay.multipliedBy(2);
             state.reconnects.incrementAndGet();
         }
         LOG.log(System.Logger.Level.INFO, "receiver stopped; WAL is durable up to " + new Lsn(state.flushedLsn));

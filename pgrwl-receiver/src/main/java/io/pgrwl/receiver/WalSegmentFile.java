@@ -1,5 +1,6 @@
 package io.pgrwl.receiver;
 
+import io.pgrwl.spi.WalFileName;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

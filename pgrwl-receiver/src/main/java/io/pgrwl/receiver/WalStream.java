@@ -1,5 +1,6 @@
 package io.pgrwl.receiver;
 
+import io.pgrwl.spi.WalFileName;
 import io.pgrwl.receiver.ReplicationConnection.CopyMessage;
 import io.pgrwl.receiver.ReplicationConnection.QueryResult;
 import java.io.IOException;
@@ -112,7 +113,7 @@ final class WalStream {
     }
 
     private ReceiverException startReplicationFailed(ServerError e, Lsn position) {
-        String segment = WalFileName.of(timeline, position, segmentSize).fileName(segmentSize);
+        String segment = WalFileName.of(timeline, position.value(), segmentSize).fileName(segmentSize);
         if (ServerError.UNDEFINED_FILE.equals(e.sqlState())) {
             return ReceiverException.fatal("GAP IN THE WAL ARCHIVE: the server no longer has WAL segment " + segment
                     + " (timeline " + timeline + ", from " + position + "), which main.directory needs next [server: "
@@ -296,7 +297,7 @@ final class WalStream {
             int toWrite = offset + left > segmentSize ? segmentSize - offset : left;
             try {
                 if (walFile == null) {
-                    walFile = WalSegmentFile.open(directory, WalFileName.of(timeline, new Lsn(blockPosition),
+                    walFile = WalSegmentFile.open(directory, WalFileName.of(timeline, blockPosition,
                             segmentSize), segmentSize);
                 }
                 walFile.write(payload, XLOGDATA_HEADER + written, toWrite);

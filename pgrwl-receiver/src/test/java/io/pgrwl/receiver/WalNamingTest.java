@@ -1,5 +1,6 @@
 package io.pgrwl.receiver;
 
+import io.pgrwl.spi.WalFileName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,9 +37,9 @@ class WalNamingTest {
     @Test
     void segmentNamesMatchXLogFileName() {
         // values computed with PostgreSQL: select pg_walfile_name('16/B374D848') on a 16 MB cluster
-        assertEquals("0000000100000016000000B3", WalFileName.of(1, Lsn.parse("16/B374D848"), MB16).fileName(MB16));
+        assertEquals("0000000100000016000000B3", WalFileName.of(1, Lsn.parse("16/B374D848").value(), MB16).fileName(MB16));
         assertEquals("000000020000000000000003.partial",
-                WalFileName.of(2, Lsn.parse("0/3000000"), MB16).asPartial().fileName(MB16));
+                WalFileName.of(2, Lsn.parse("0/3000000").value(), MB16).asPartial().fileName(MB16));
         // 1 MB segments: 4096 per 4 GiB "xlogid"
         assertEquals("000000010000000100000000", new WalFileName(1, 4096, false).fileName(MB1));
         assertEquals("000000010000000000000FFF", new WalFileName(1, 4095, false).fileName(MB1));

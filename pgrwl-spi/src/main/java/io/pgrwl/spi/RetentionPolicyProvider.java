@@ -18,8 +18,22 @@ public interface RetentionPolicyProvider {
      */
     RetentionPolicy create(PluginConfig config);
 
-    /** @return keys of the section whose values are secrets */
-    default Set<String> secretKeys() {
-        return Set.of();
+    /**
+     * @return the keys of the provider's section, with their types and which are secret; never null
+     */
+    default java.util.List<Setting> settings() {
+        return java.util.List.of();
     }
+
+    /** @return keys of the section whose values are secrets; by default the declared settings marked secret */
+    default Set<String> secretKeys() {
+        return settings().stream().filter(Setting::secret).map(Setting::key)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * @return the {@link SpiVersion} this provider was built against: implement it as
+     *     {@code return SpiVersion.CURRENT;} so the number is compiled into the plugin. pgrwl refuses another version
+     */
+    int spiVersion();
 }

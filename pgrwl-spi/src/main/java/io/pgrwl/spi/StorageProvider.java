@@ -22,8 +22,26 @@ public interface StorageProvider {
      */
     Storage create(PluginConfig config) throws IOException;
 
-    /** @return keys of the section whose values are secrets, masked in every log line and config dump */
-    default Set<String> secretKeys() {
-        return Set.of();
+    /**
+     * @return the keys of the provider's section, with their types and which are secret; empty (the default) for a
+     *     provider that declares none, whose section is then passed through unchecked as text. Never null
+     */
+    default java.util.List<Setting> settings() {
+        return java.util.List.of();
     }
+
+    /**
+     * @return keys of the section whose values are secrets, masked in every log line and config dump; by default the
+     *     declared {@linkplain #settings() settings} marked secret. Never null
+     */
+    default Set<String> secretKeys() {
+        return settings().stream().filter(Setting::secret).map(Setting::key)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * @return the {@link SpiVersion} this provider was built against: implement it as
+     *     {@code return SpiVersion.CURRENT;} so the number is compiled into the plugin. pgrwl refuses another version
+     */
+    int spiVersion();
 }

@@ -1,0 +1,155 @@
+package io.pgrwl.server.aot;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code pgrwl aot-train}: makes the image's AOT caches (JDK 25) for the place it is installed at, because the JVM
+ * refuses a cache made elsewhere. The build runs it, and so can an installation (a Dockerfile, after unpacking the
+ * tar.gz). Training runs of the image's own launcher, on loopback ports chosen here:
+ * <ul>
+ * <li>{@code lib/daemon.aot}: receive mode with metrics and a zstd + aes-256-gcm local archive, against a PostgreSQL
+ *     port nobody listens on (so it keeps retrying), while every route of its HTTP API is asked;</li>
+ * <li>{@code lib/restore-command.aot}: restore-command fetching a file from serve mode.</li>
+ * </ul>
+ * Then {@code lib/aot.home} records the image's path, which the launcher compares before using a cache.
+ *
+ * <p>Blocking; not for concurrent use on one image.
+ */
+public final class AotTraining {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(180);
+    private static final List<String> ROUTES = List.of("/health", "/health/ready", "/health/live", "/healthz",
+            "/metrics", "/api/v1/status", "/api/v1/config", "/api/v1/redacted-config", "/api/v1/brief-config",
+            "/api/v1/wals");
+    private static final String WAL = "000000010000000000000001";
+
+    private final Path home;
+    private final Path work;
+
+    public AotTraining(Path home, Path work) {
+        this.home = home;
+        this.work = work;
+    }
+
+    /** @throws IOException naming the step that failed */
+    public void run() throws IOException, InterruptedException {
+        Path lib = home.resolve("lib");
+        Path daemonCache = lib.resolve("daemon.aot");
+        Path restoreCache = lib.resolve("restore-command.aot");
+        Files.deleteIfExists(lib.resolve("aot.home")); // no cache is trusted while they are rewritten
+        Files.deleteIfExists(daemonCache);
+        Files.deleteIfExists(restoreCache);
+        Files.createDirectories(work.resolve("wal"));
+        Files.writeString(work.resolve("wal").resolve(WAL), "pgrwl AOT training file\n");
+        int receivePort = freePort();
+        int servePort = freePort();
+        Path receiveConfig = Files.writeString(work.resolve("receive.yml"), "main:\n  listen_port: " + receivePort
+                + "\n  listen_address: 127.0.0.1\n  directory: " + work.resolve("receive") + "\nreceiver:\n"
+                + "  slot: aot_training\nstorage:\n  name: local\n  local:\n    directory: " + work.resolve("archive")
+                + "\n  compression:\n    algo: zstd\n  encryption:\n    algo: aes-256-gcm\n    pass: aot-training\n"
+                + "metrics:\n  enable: true\n");
+        Path serveConfig = Files.writeString(work.resolve("serve.yml"), "main:\n  listen_port: " + servePort
+                + "\n  listen_address: 127.0.0.1\n  directory: " + work.resolve("wal") + "\nmetrics:\n  enable: true\n");
+        Process receive = launch(List.of("-c", receiveConfig.toString(), "-m", "receive"), Map.of(
+                "PGRWL_AOT_TRAINING_OUTPUT", daemonCache.toString(), "PGHOST", "127.0.0.1",
+                "PGPORT", Integer.toString(freePort()), "PGUSER", "aot_training"), "receive.log");
+        Process serve = launch(List.of("-c", serveConfig.toString(), "-m", "serve"), Map.of(), "serve.log");
+        try {
+            awaitHttp(receivePort, receive, "receive");
+            awaitHttp(servePort, serve, "serve");
+            Process restore = launch(List.of("restore-command", "--serve-addr", ":" + servePort, WAL,
+                    work.resolve("RECOVERYXLOG").toString()), Map.of("PGRWL_AOT_TRAINING_OUTPUT",
+                    restoreCache.toString()), "restore-command.log");
+            if (!restore.waitFor(WRITE_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || restore.exitValue() != 0) {
+                throw new IOException("the restore-command training run failed; see " + work.resolve(
+                        "restore-command.log"));
+            }
+            for (int round = 0; round < 3; round++) {
+                for (String route : ROUTES) {
+                    get(receivePort, route);
+                }
+            }
+        } finally {
+            serve.destroy();
+            receive.destroy(); // SIGTERM: the training JVM writes its cache as it exits
+        }
+        if (!receive.waitFor(WRITE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            receive.destroyForcibly();
+            throw new IOException("the receive-mode training run did not exit; see " + work.resolve("receive.log"));
+        }
+        serve.waitFor(WRITE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        for (Path cache : List.of(daemonCache, restoreCache)) {
+            if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
+                throw new IOException(cache + " was not written; see the logs in " + work);
+            }
+        }
+        Files.writeString(lib.resolve("aot.home"), home + "\n");
+    }
+
+    private Process launch(List<String> args, Map<String, String> env, String log) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(home.resolve("bin/pgrwl").toString());
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(work.resolve(log).toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private void awaitHttp(int port, Process process, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("the " + what + " training run exited with " + process.exitValue() + "; see "
+                        + work.resolve(what + ".log"));
+            }
+            try {
+                if (get(port, "/healthz") == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100); // polling interval while the training run starts
+        }
+        throw new IOException("the " + what + " training run did not answer on 127.0.0.1:" + port + " within "
+                + START_TIMEOUT.toSeconds() + " s; see " + work.resolve(what + ".log"));
+    }
+
+    private static int get(int port, String path) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
+                .openConnection();
+        c.setConnectTimeout(2000);
+        c.setReadTimeout(10000);
+        try {
+            int status = c.getResponseCode();
+            try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+                if (in != null) {
+                    in.readAllBytes();
+                }
+            }
+            return status;
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

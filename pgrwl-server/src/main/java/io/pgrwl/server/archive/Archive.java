@@ -1,0 +1,165 @@
+package io.pgrwl.server.archive;
+
+
+import io.pgrwl.spi.Codec;
+import io.pgrwl.spi.ObjectInfo;
+import io.pgrwl.spi.Storage;
+import io.pgrwl.spi.WalFileName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The WAL archive in a storage: objects {@code [prefix/]wal-archive/<WAL file name><suffixes>}, where the suffixes
+ * name the codecs applied in order ({@code .zst.aes}: compressed, then encrypted). Writes with the configured chain;
+ * reads any variant whose codecs it knows, so compression and encryption may change between runs.
+ *
+ * <p>Thread-safe: storage and codecs are.
+ */
+public final class Archive implements AutoCloseable {
+
+    static final String WAL_DIRECTORY = "wal-archive/";
+
+    private final Storage storage;
+    private final String walPrefix;
+    private final List<Codec> writeChain;
+    private final Map<String, Codec> readCodecs;
+    private final java.util.Set<String> storageSecretKeys;
+    private final java.util.Set<String> listedSuffixes;
+
+    /**
+     * @param prefix {@code storage.prefix}, possibly empty
+     * @param writeChain codecs applied when writing, in order (compression before encryption)
+     * @param readCodecs every codec that can decode, by suffix (".gz", ".zst", ".aes")
+     */
+    public Archive(Storage storage, String prefix, List<Codec> writeChain, Map<String, Codec> readCodecs) {
+        this(storage, prefix, writeChain, readCodecs, java.util.Set.of(), readCodecs.keySet());
+    }
+
+    /**
+     * @param storageSecretKeys the storage provider's secret settings (keys under {@code storage.<name>})
+     * @param listedSuffixes the suffixes of every codec provider found ({@link io.pgrwl.spi.CodecProvider#suffix()}),
+     *     including those that cannot decode here; objects with other suffixes are not WAL to {@link #listWal}
+     */
+    public Archive(Storage storage, String prefix, List<Codec> writeChain, Map<String, Codec> readCodecs,
+            java.util.Set<String> storageSecretKeys, java.util.Set<String> listedSuffixes) {
+        this.storageSecretKeys = java.util.Set.copyOf(storageSecretKeys);
+        this.storage = storage;
+        this.walPrefix = (prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/") + WAL_DIRECTORY;
+        this.writeChain = List.copyOf(writeChain);
+        this.readCodecs = Map.copyOf(readCodecs);
+        java.util.Set<String> suffixes = new java.util.HashSet<>(listedSuffixes);
+        suffixes.addAll(readCodecs.keySet());
+        this.listedSuffixes = java.util.Set.copyOf(suffixes);
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    /** @return the keys of {@code storage.<name>} whose values the storage provider declares secret */
+    public java.util.Set<String> storageSecretKeys() {
+        return storageSecretKeys;
+    }
+
+    /** @return the object name a WAL file is written under */
+    public String objectName(String walFileName) {
+        StringBuilder name = new StringBuilder(walPrefix).append(walFileName);
+        writeChain.forEach(c -> name.append(c.suffix()));
+        return name.toString();
+    }
+
+    /** @return the archived variants of a WAL file (any suffix chain this archive can decode) */
+    public List<ObjectInfo> variants(String walFileName) throws IOException {
+        List<ObjectInfo> found = new ArrayList<>();
+        for (ObjectInfo o : storage.list(walPrefix + walFileName)) {
+            Optional<List<Codec>> chain = chainOf(o.name().substring(walPrefix.length() + walFileName.length()));
+            if (chain.isPresent()) {
+                found.add(o);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * @return every archived WAL file whose suffixes are all codec suffixes pgrwl knows (built in or from a plugin,
+     *     decodable here or not), in WAL order; variants of one file are listed one after the other. Foreign objects
+     *     are left out, so retention never touches them
+     */
+    public List<io.pgrwl.spi.ArchivedWal> listWal() throws IOException {
+        List<io.pgrwl.spi.ArchivedWal> wal = new ArrayList<>();
+        for (ObjectInfo o : storage.list(walPrefix)) {
+            String fileName = o.name().substring(walPrefix.length());
+            int nameLength = WalFileName.leadingNameLength(fileName);
+            // archived WAL is complete segments and history files; a .partial is never archived under its own name
+            if (nameLength > 0 && !WalFileName.isPartialSegment(fileName.substring(0, nameLength))
+                    && knownSuffixes(fileName.substring(nameLength))) {
+                wal.add(new io.pgrwl.spi.ArchivedWal(fileName.substring(0, nameLength), o));
+            }
+        }
+        wal.sort(java.util.Comparator.comparing(io.pgrwl.spi.ArchivedWal::walFileName, WalFileName.ORDER));
+        return wal;
+    }
+
+    private boolean knownSuffixes(String suffixes) {
+        for (String rest = suffixes; !rest.isEmpty(); ) {
+            int next = rest.indexOf('.', 1);
+            String suffix = next < 0 ? rest : rest.substring(0, next);
+            if (!listedSuffixes.contains(suffix)) {
+                return false;
+            }
+            rest = next < 0 ? "" : rest.substring(next);
+        }
+        return true;
+    }
+
+    /** Wraps {@code sink} so that plain bytes written are encoded with the write chain. */
+    public OutputStream encode(OutputStream sink) throws IOException {
+        OutputStream out = sink;
+        for (int i = writeChain.size() - 1; i >= 0; i--) {
+            out = writeChain.get(i).encode(out);
+        }
+        return out;
+    }
+
+    /** Opens an archived object decoded to the WAL file's plain bytes; the caller closes it. */
+    public InputStream openDecoded(ObjectInfo object, String walFileName) throws IOException {
+        String suffixes = object.name().substring(walPrefix.length() + walFileName.length());
+        List<Codec> chain = chainOf(suffixes).orElseThrow(() -> new IOException("cannot decode \"" + object.name()
+                + "\": unknown suffix " + suffixes));
+        InputStream in = storage.get(object.name());
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            in = chain.get(i).decode(in);
+        }
+        return in;
+    }
+
+    private Optional<List<Codec>> chainOf(String suffixes) {
+        List<Codec> chain = new ArrayList<>();
+        String rest = suffixes;
+        while (!rest.isEmpty()) {
+            int next = rest.indexOf('.', 1);
+            String suffix = next < 0 ? rest : rest.substring(0, next);
+            Codec codec = readCodecs.get(suffix);
+            if (codec == null) {
+                return Optional.empty();
+            }
+            chain.add(codec);
+            rest = next < 0 ? "" : rest.substring(next);
+        }
+        return Optional.of(chain);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            storage.close();
+        } finally {
+            readCodecs.values().forEach(Codec::close);
+        }
+    }
+}

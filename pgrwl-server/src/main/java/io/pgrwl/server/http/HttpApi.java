@@ -1,0 +1,184 @@
+package io.pgrwl.server.http;
+
+import io.pgrwl.server.config.Mode;
+import io.pgrwl.server.config.PgrwlConfig;
+
+import io.helidon.common.configurable.Resource;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.common.pki.Keys;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * pgrwl's HTTP API (Helidon SE webserver) on {@code main.listen_address}:{@code main.listen_port}, with optional TLS
+ * ({@code main.tls.*}) and bearer token ({@code main.auth_token}). Every mode answers {@code /health} (liveness and
+ * readiness: 200, or 503 with a JSON body naming each failing check and why), {@code /health/live},
+ * {@code /health/ready} and {@code /healthz} (the Go pgrwl's, always 200 while the process answers), none of which
+ * needs the token (probes); {@code /metrics} when {@code metrics.enable}; and the mode's own routes.
+ *
+ * <p>Thread-safe; requests are served on Helidon's virtual threads.
+ */
+public final class HttpApi implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
+
+    private final WebServer server;
+
+    private HttpApi(WebServer server) {
+        this.server = server;
+    }
+
+    /**
+     * What the observe endpoints show.
+     *
+     * @param metrics serve {@code /metrics} (Prometheus text of Helidon's global registry)
+     * @param readiness the checks of {@code /health/ready}; not null
+     */
+    public record Observability(boolean metrics, List<HealthCheck> readiness) {
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @param routes adds the mode's routes; handlers are called from any thread
+     * @throws IllegalStateException naming the keys when the address cannot be bound or the TLS files cannot be used
+     */
+    public static HttpApi start(PgrwlConfig.Http http, Mode mode, Observability observability,
+                         Consumer<HttpRouting.Builder> routes) {
+        String address = http.bindAddress(mode);
+        WebServer server;
+        try {
+            WebServerConfig.Builder builder = WebServer.builder()
+                    .host(address)
+                    .port(http.listenPort())
+                    .shutdownHook(false) // pgrwl stops the server itself, after the receiver's final fsync
+                    .addFeature(observe(observability))
+                    .routing(r -> routing(r, http, routes));
+            if (http.tls()) {
+                Keys keys = tlsKeys(http);
+                builder.tls(t -> t.privateKey(keys).privateKeyCertChain(keys));
+            }
+            server = builder.build().start();
+        } catch (UncheckedIOException | IllegalStateException e) {
+            throw cannotListen(address, http.listenPort(), rootCause(e), e);
+        }
+        if (!server.isRunning() || server.port() < 0) {
+            // Helidon logs the failure and returns a stopped server; find the reason by binding ourselves
+            throw cannotListen(address, http.listenPort(), bindError(address, http.listenPort()), null);
+        }
+        LOG.log(System.Logger.Level.INFO, (http.tls() ? "TLS on" : "plain HTTP (no main.tls)") + ", "
+                + (http.authToken() != null ? "bearer token required" : "no token (main.auth_token not set)")
+                + (http.listenAddress() == null ? "; main.listen_address not set, so binding " + address
+                + (address.startsWith("127.") ? " (loopback only: serve mode without a token never listens on the"
+                + " network unless main.listen_address says so)" : "") : ""));
+        LOG.log(System.Logger.Level.INFO, "HTTP API listening on " + address + ":" + server.port());
+        return new HttpApi(server);
+    }
+
+    private static void routing(HttpRouting.Builder r, PgrwlConfig.Http http, Consumer<HttpRouting.Builder> routes) {
+        r.addFilter(HttpApi::refuseDotSegments);
+        if (http.authToken() != null) {
+            r.addFilter(new BearerTokenFilter(http.authToken()));
+        }
+        r.any("/healthz", (req, res) -> res.status(Status.OK_200).send());
+        routes.accept(r);
+    }
+
+    /** Helidon's observers at the root: {@code /health[/live|/ready]} and, when enabled, {@code /metrics}. */
+    private static ObserveFeature observe(Observability o) {
+        io.helidon.webserver.observe.health.HealthObserverConfig.Builder health = HealthObserver.builder().endpoint("health").details(true)
+                .useSystemServices(false)
+                .addCheck(() -> HealthCheckResponse.builder().status(true).build(), HealthCheckType.LIVENESS,
+                        "process");
+        o.readiness().forEach(health::addCheck);
+        io.helidon.webserver.observe.ObserveFeatureConfig.Builder observe = ObserveFeature.builder().endpoint("/").observersDiscoverServices(false)
+                .addObserver(health.build());
+        if (o.metrics()) {
+            observe.addObserver(MetricsObserver.builder().endpoint("metrics").build());
+        }
+        return observe.build();
+    }
+
+    /**
+     * 400 for any path with a {@code .} or {@code ..} segment, plain or percent-encoded, before routing: such a request
+     * is never legitimate here, and refusing it loudly beats a 404 from whatever the normalised path happens to be.
+     */
+    private static void refuseDotSegments(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String raw = req.prologue().uriPath().rawPathNoParams();
+        for (String segment : raw.split("/", -1)) {
+            String s = segment.replace("%2e", ".").replace("%2E", ".");
+            if (s.equals(".") || s.equals("..")) {
+                res.status(Status.BAD_REQUEST_400).header(HeaderNames.CONTENT_TYPE, "text/plain")
+                        .send("dot segments (. and ..) are not allowed in paths\n");
+                return;
+            }
+        }
+        chain.proceed();
+    }
+
+    private static Keys tlsKeys(PgrwlConfig.Http http) {
+        try {
+            Keys keys = Keys.builder().pem(p -> p.key(Resource.create(http.tlsKeyFile()))
+                    .certChain(Resource.create(http.tlsCertFile()))).build();
+            if (keys.privateKey().isEmpty() || keys.certChain().isEmpty()) {
+                throw new IllegalStateException("no private key in " + http.tlsKeyFile() + " or no certificate in "
+                        + http.tlsCertFile());
+            }
+            return keys;
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot use main.tls.cert_file=" + http.tlsCertFile()
+                    + " and main.tls.key_file=" + http.tlsKeyFile() + " (PEM certificate chain and unencrypted PEM"
+                    + " private key expected): " + rootCause(e), e);
+        }
+    }
+
+    private static IllegalStateException cannotListen(String address, int port, String reason, Throwable cause) {
+        if (cause instanceof IllegalStateException e && e.getMessage() != null
+                && e.getMessage().startsWith("cannot use main.tls")) {
+            return e;
+        }
+        return new IllegalStateException("cannot listen on " + address + ":" + port + " (main.listen_address,"
+                + " main.listen_port): " + reason + "; is another process using that port?", cause);
+    }
+
+    private static String bindError(String address, int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress(address, port));
+            return "the web server did not start";
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.toString();
+    }
+
+    /** @return the port bound, useful when {@code main.listen_port} is 0 */
+    int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

@@ -1,0 +1,50 @@
+package io.pgrwl.server.http;
+
+import io.helidon.health.HealthCheck;
+import io.helidon.http.HeaderNames;
+import io.pgrwl.receiver.WalReceiver;
+import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.config.Mode;
+import io.pgrwl.server.config.PgrwlConfig;
+import io.pgrwl.server.upload.RetentionWorker;
+import io.pgrwl.server.upload.Uploader;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The HTTP API of receive mode: status, the info routes, readiness of the receiver, the backlog and the storage. */
+public final class ReceiveApi {
+
+    private ReceiveApi() {
+    }
+
+    /**
+     * Starts the web server; blocks until it listens.
+     *
+     * @param uploader null without an archive
+     * @param retention null when retention is off
+     * @param archive null without an archive
+     * @param storageProbe null without an archive
+     * @throws IllegalStateException when the port cannot be bound (the message names the keys)
+     */
+    public static HttpApi start(PgrwlConfig config, String slot, Duration statusInterval, WalReceiver receiver,
+                                Uploader uploader, RetentionWorker retention, Archive archive,
+                                StorageProbe storageProbe, Instant started) {
+        List<HealthCheck> readiness = new ArrayList<>();
+        readiness.add(Readiness.receiver(receiver::status, statusInterval));
+        if (uploader != null) {
+            readiness.add(Readiness.uploadBacklog(uploader, config.health().maxUploadBacklog()));
+            readiness.add(storageProbe.check());
+        }
+        return HttpApi.start(config.http(), Mode.RECEIVE, new HttpApi.Observability(config.metricsEnabled(),
+                readiness), r -> {
+                    r.get("/api/v1/status", (req, res) -> {
+                        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+                        res.send(StatusDocument.receive(slot, receiver.status(), uploader, retention, started,
+                                Instant.now()).toString());
+                    });
+                    InfoRoutes.register(r, config, archive);
+                });
+    }
+}

@@ -1,0 +1,159 @@
+package io.pgrwl.server.mode;
+
+import io.pgrwl.spi.PluginConfig;
+import io.pgrwl.spi.RetentionPolicyProvider;
+import io.pgrwl.server.support.ExitStatus;
+import io.pgrwl.server.support.BuildInfo;
+import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.archive.ArchiveFactory;
+import io.pgrwl.server.archive.Plugins;
+import io.pgrwl.server.config.PgrwlConfig;
+import io.pgrwl.server.http.HttpApi;
+import io.pgrwl.server.http.PgrwlMetrics;
+import io.pgrwl.server.http.ReceiveApi;
+import io.pgrwl.server.http.StorageProbe;
+import io.pgrwl.server.support.Durations;
+import io.pgrwl.server.upload.RetentionWorker;
+import io.pgrwl.server.upload.Uploader;
+
+import io.pgrwl.receiver.ConnectionSettings;
+import io.pgrwl.receiver.ReceiverException;
+import io.pgrwl.receiver.ReceiverSettings;
+import io.pgrwl.receiver.WalReceiver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import sun.misc.Signal;
+
+/**
+ * Receive mode: streams WAL into {@code main.directory} until SIGTERM/SIGINT (then fsyncs, sends the final status and
+ * exits 0) or a fatal error (exits 1 with the reason in the log).
+ */
+public final class ReceiveMode {
+
+    private static final System.Logger LOG = System.getLogger(ReceiveMode.class.getName());
+
+    private final PgrwlConfig config;
+    private final Map<String, String> env;
+    private final Plugins plugins;
+    private RetentionWorker retention;
+    private Archive archive;
+    private StorageProbe storageProbe;
+
+    /**
+     * @param config the configuration; not null
+     * @param env the environment (libpq connection variables); not null
+     * @param plugins the providers the configuration was loaded with; not null
+     */
+    public ReceiveMode(PgrwlConfig config, Map<String, String> env, Plugins plugins) {
+        this.config = config;
+        this.env = env;
+        this.plugins = plugins;
+    }
+
+    public int run() {
+        ConnectionSettings connection;
+        try {
+            String home = System.getProperty("user.home");
+            connection = ConnectionSettings.fromEnvironment(env, config.receiver().applicationName(),
+                    System.getProperty("user.name"), home == null ? null : Path.of(home));
+        } catch (IllegalArgumentException e) {
+            System.err.println("pgrwl: " + e.getMessage());
+            return ExitStatus.USAGE;
+        }
+        ReceiverSettings settings = new ReceiverSettings(config.directory(), config.receiver().slot(),
+                config.receiver().createSlot(), config.receiver().noLoop(), config.receiver().statusInterval(),
+                Duration.ofSeconds(1), Duration.ofSeconds(30));
+        WalReceiver receiver = new WalReceiver(settings, connection);
+        Uploader uploader;
+        try {
+            uploader = startUploader(receiver);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("pgrwl: " + e.getMessage());
+            return ExitStatus.USAGE;
+        } catch (java.io.IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot set up the archive: " + e);
+            return ExitStatus.FAILURE;
+        }
+        // Handle the signals ourselves (not with a shutdown hook) so the process ends with status 0 after the final
+        // fsync and status update, as pg_receivewal does.
+        Instant started = BuildInfo.STARTED;
+        PgrwlMetrics metrics = PgrwlMetrics.global(started);
+        metrics.receiver(receiver);
+        metrics.uploader(uploader);
+        metrics.retention(retention);
+        if (uploader != null) {
+            storageProbe = StorageProbe.of(archive, config.storage().name());
+        }
+        HttpApi api;
+        try {
+            api = ReceiveApi.start(config, settings.slot(), settings.statusInterval(), receiver, uploader, retention,
+                    archive, storageProbe, started);
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            closeUploader(uploader);
+            return ExitStatus.FAILURE;
+        }
+        Signal.handle(new Signal("TERM"), s -> receiver.requestStop());
+        Signal.handle(new Signal("INT"), s -> receiver.requestStop());
+        LOG.log(System.Logger.Level.INFO, "pgrwl " + BuildInfo.version() + " receive mode: directory=" + config.directory()
+                + " slot=" + settings.slot() + " server=" + connection.address() + " user=" + connection.user()
+                + " application_name=" + connection.applicationName() + " status_interval="
+                + Durations.format(settings.statusInterval()));
+        try {
+            receiver.run();
+            return 0;
+        } catch (ReceiverException e) {
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            return ExitStatus.FAILURE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitStatus.FAILURE;
+        } finally {
+            api.close();
+            closeUploader(uploader);
+        }
+    }
+
+    /** @return the uploader, or null when {@code storage.name} is not set (WAL then stays in main.directory) */
+    private Uploader startUploader(WalReceiver receiver) throws java.io.IOException {
+        PgrwlConfig.Storage storage = config.storage();
+        if (storage.name() == null) {
+            return null;
+        }
+        archive = ArchiveFactory.create(config, plugins, "receiving WAL anyway:"
+                + " completed segments wait in main.directory and uploads are retried until it is reachable");
+        java.nio.file.Files.createDirectories(config.directory());
+        if (storage.keepPeriod() != null) {
+            RetentionPolicyProvider keepPeriod = plugins.retention("storage.retention", "keep_period");
+            retention = new RetentionWorker(archive, keepPeriod.create(new PluginConfig("storage.retention",
+                    java.util.Map.of("keep_period", storage.keepPeriod()), keepPeriod.secretKeys())),
+                    storage.retentionInterval());
+            LOG.log(System.Logger.Level.INFO, "retention: deleting archived WAL older than " + storage.keepPeriod()
+                    + ", checked every " + Durations.format(storage.retentionInterval()));
+        }
+        Uploader uploader = new Uploader(config.directory(), archive, storage.maxConcurrency(), storage.syncInterval());
+        receiver.onCompletedFile(uploader::submit);
+        LOG.log(System.Logger.Level.INFO, "archiving completed WAL to " + storage.name() + " storage as "
+                + archive.objectName("<WAL>") + " (up to " + storage.maxConcurrency() + " uploads at once)");
+        return uploader;
+    }
+
+    private void closeUploader(Uploader uploader) {
+        if (storageProbe != null) {
+            storageProbe.close();
+        }
+        if (retention != null) {
+            retention.close();
+        }
+        if (uploader == null) {
+            return;
+        }
+        try {
+            uploader.close();
+        } catch (java.io.IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the archive: " + e);
+        }
+    }
+}

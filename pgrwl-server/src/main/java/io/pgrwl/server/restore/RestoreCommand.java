@@ -1,0 +1,191 @@
+package io.pgrwl.server.restore;
+
+import io.pgrwl.spi.WalFileName;
+import io.pgrwl.spi.Backoff;
+import io.pgrwl.server.support.Durations;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pgrwl restore-command --serve-addr HOST:PORT %f %p}: PostgreSQL's {@code restore_command}, fetching one WAL
+ * file from serve mode.
+ *
+ * <p>The exit status is what PostgreSQL acts on: 0 restored; 1 the server has no such file (PostgreSQL then tries its
+ * other sources or ends recovery, as designed); {@value #EXIT_ABORT_RECOVERY} after transient failures outlasting
+ * {@code --timeout}, for a refused token, or for bad arguments: any status above 125 makes PostgreSQL stop recovery
+ * rather than promote at an earlier point and lose what it could not fetch. Nothing is left at {@code %p} on failure.
+ *
+ * <p>Runs once per WAL file, so it loads neither Helidon nor the configuration.
+ */
+@Command(name = "restore-command", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 255,
+        exitCodeOnExecutionException = 255,
+        description = "Fetches one WAL file from pgrwl serve mode (PostgreSQL restore_command).",
+        footer = {"", "Exit: 0 restored; 1 not found; 255 gave up (PostgreSQL stops recovery).",
+                "The bearer token comes from $PGRWL_AUTH_TOKEN or --token-file, never the command line."})
+public final class RestoreCommand implements Callable<Integer> {
+
+    static final int EXIT_NOT_FOUND = 1;
+    /** Above 125, which PostgreSQL treats as fatal for restore_command (see wait_result_is_any_signal in xlogarchive.c). */
+    public static final int EXIT_ABORT_RECOVERY = 255;
+
+    /** Between attempts against a server that is not answering: short, since recovery is waiting. */
+    private static final Backoff RETRY = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2));
+
+    @Option(names = "--serve-addr", required = true, paramLabel = "ADDR",
+            description = "serve mode's address: HOST:PORT, :PORT (127.0.0.1) or http(s)://HOST:PORT")
+    String serveAddress;
+
+    @Option(names = "--timeout", defaultValue = "60s", paramLabel = "DURATION",
+            description = "how long to retry transient failures before giving up (default: ${DEFAULT-VALUE})")
+    String timeout;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "file holding the bearer token")
+    Path tokenFile;
+
+    @Option(names = "--cacert", paramLabel = "FILE", description = "PEM CA certificate(s) to trust for https")
+    Path caCert;
+
+    @Parameters(index = "0", paramLabel = "%f", description = "the WAL file name PostgreSQL asks for")
+    String walFileName;
+
+    @Parameters(index = "1", paramLabel = "%p", description = "where PostgreSQL wants it")
+    Path target;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /**
+     * The usual command line, {@code restore-command --serve-addr A [--timeout T] [--token-file F] [--cacert C] %f %p},
+     * read without picocli: PostgreSQL runs this once per WAL file, and picocli's classes (Java 5 class files, which
+     * the JVM's AOT cache cannot hold) cost about 130 ms of each call. Anything else (help, a typo, a missing
+     * argument) returns empty and goes through picocli, which stays the definition of the command and its messages.
+     */
+    public static java.util.Optional<RestoreCommand> parseCommonForm(String[] args) {
+        if (args.length < 4 || !args[0].equals("restore-command")) {
+            return java.util.Optional.empty();
+        }
+        RestoreCommand c = new RestoreCommand();
+        c.timeout = "60s";
+        java.util.List<String> positional = new java.util.ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("-")) {
+                positional.add(a);
+                continue;
+            }
+            int eq = a.indexOf('=');
+            String name = eq < 0 ? a : a.substring(0, eq);
+            String value = eq >= 0 ? a.substring(eq + 1) : i + 1 < args.length ? args[++i] : null;
+            if (value == null || value.isEmpty() || (eq < 0 && value.startsWith("-"))) {
+                return java.util.Optional.empty();
+            }
+            switch (name) {
+                case "--serve-addr" -> c.serveAddress = value;
+                case "--timeout" -> c.timeout = value;
+                case "--token-file" -> c.tokenFile = Path.of(value);
+                case "--cacert" -> c.caCert = Path.of(value);
+                default -> {
+                    return java.util.Optional.empty();
+                }
+            }
+        }
+        if (c.serveAddress == null || positional.size() != 2) {
+            return java.util.Optional.empty();
+        }
+        c.walFileName = positional.get(0);
+        c.target = Path.of(positional.get(1));
+        return java.util.Optional.of(c);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec == null ? new PrintWriter(System.err, true) : spec.commandLine().getErr();
+        WalDownload download;
+        Duration limit;
+        try {
+            limit = Durations.parse(timeout);
+            if (!WalFileName.isServable(walFileName)) {
+                throw new IllegalArgumentException("\"" + walFileName + "\" is not a WAL file name; use %f");
+            }
+            download = new WalDownload(caCert == null ? null : TrustedCertificates.sslContext(caCert),
+                    ServeAddress.parse(serveAddress), token(), walFileName, target);
+        } catch (IllegalArgumentException | IOException | java.security.GeneralSecurityException e) {
+            err.println("pgrwl restore-command: " + e.getMessage());
+            return EXIT_ABORT_RECOVERY;
+        }
+        return new Retrying(download, limit, err).run();
+    }
+
+    private String token() throws IOException {
+        if (tokenFile != null) {
+            String t = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+            if (t.isEmpty()) {
+                throw new IllegalArgumentException("--token-file " + tokenFile + " is empty");
+            }
+            return t;
+        }
+        String t = System.getenv("PGRWL_AUTH_TOKEN");
+        return t == null || t.isBlank() ? null : t.trim();
+    }
+
+    /** Runs attempts until one is final or the time is up. */
+    record Retrying(WalDownload download, Duration limit, PrintWriter err) {
+
+        int run() throws InterruptedException {
+            long deadline = System.nanoTime() + limit.toNanos();
+            int attempts = 0;
+            while (true) {
+                long remaining = deadline - System.nanoTime();
+                WalDownload.Outcome outcome = download.attempt(Duration.ofNanos(Math.max(remaining,
+                        Duration.ofSeconds(1).toNanos())));
+                attempts++;
+                switch (outcome) {
+                    case WalDownload.Outcome.Restored r -> {
+                        return 0;
+                    }
+                    case WalDownload.Outcome.NotFound n -> {
+                        return EXIT_NOT_FOUND;
+                    }
+                    case WalDownload.Outcome.Fatal f -> {
+                        err.println("pgrwl restore-command: " + download.name() + ": " + f.reason()
+                                + "; stopping recovery (exit " + EXIT_ABORT_RECOVERY + ")");
+                        return EXIT_ABORT_RECOVERY;
+                    }
+                    case WalDownload.Outcome.Retry t -> {
+                        remaining = deadline - System.nanoTime();
+                        if (remaining <= 0) {
+                            err.println("pgrwl restore-command: " + download.name() + ": " + t.reason() + "; gave up"
+                                    + " after " + attempts + " attempts in " + Durations.format(limit) + " (--timeout);"
+                                    + " stopping recovery (exit " + EXIT_ABORT_RECOVERY + ") so that PostgreSQL does"
+                                    + " not end it early");
+                            return EXIT_ABORT_RECOVERY;
+                        }
+                        long wait = Math.min(Math.max(RETRY.delay(attempts).toMillis(), t.retryAfter().toMillis()),
+                                5000);
+                        wait = Math.min(wait, Math.max(1, remaining / 1_000_000));
+                        if (attempts == 1 || attempts % 10 == 0) {
+                            err.println("pgrwl restore-command: " + download.name() + ": " + t.reason()
+                                    + "; retrying for up to " + Math.max(1, remaining / 1_000_000_000) + " s more");
+                        }
+                        Thread.sleep(wait); // backoff between attempts against a server that is not answering
+                    }
+                }
+            }
+        }
+    }
+
+    static URI walUri(URI base, String name) {
+        return URI.create(base + "/api/v1/wal/" + name);
+    }
+}

@@ -1,0 +1,61 @@
+package io.pgrwl.server.serve;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Finds the WAL file a recovery asks for, as the Go pgrwl does: the complete file in {@code main.directory}; else its
+ * {@code .partial} there, served under the final name so the newest WAL (up to the last commit the receiver fsynced)
+ * can be restored; else the archive, decoded.
+ *
+ * <p>Thread-safe.
+ */
+public final class WalLookup {
+
+    private final Path directory;
+    private final Path scratch;
+    private final ArchiveCache archive;
+
+    /**
+     * @param scratch where consistent copies of {@code .partial} files are made
+     * @param archive null when no storage is configured
+     */
+    public WalLookup(Path directory, Path scratch, ArchiveCache archive) {
+        this.directory = directory;
+        this.scratch = scratch;
+        this.archive = archive;
+    }
+
+    /**
+     * @param name a name accepted by {@link WalRequestName#parse}
+     * @return empty only when the file is in none of the places
+     * @throws IOException when a place cannot be read now (the answer is then 503, never 404)
+     */
+    public Optional<ServedFile> find(String name) throws IOException {
+        if (name.endsWith(".partial")) {
+            return partial(directory.resolve(name));
+        }
+        try {
+            return Optional.of(ServedFile.open(directory.resolve(name), "directory"));
+        } catch (NoSuchFileException e) {
+            // not complete here: maybe still being received, or already archived
+        }
+        if (WalRequestName.isSegment(name)) {
+            Optional<ServedFile> partial = partial(directory.resolve(name + ".partial"));
+            if (partial.isPresent()) {
+                return partial;
+            }
+        }
+        return archive == null ? Optional.empty() : archive.get(name);
+    }
+
+    private Optional<ServedFile> partial(Path file) throws IOException {
+        try {
+            return Optional.of(ServedFile.snapshot(file, scratch, "partial"));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+}
