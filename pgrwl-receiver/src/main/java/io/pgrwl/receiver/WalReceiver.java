@@ -1,8 +1,8 @@
 package io.pgrwl.receiver;
 
-import io.pgrwl.spi.Backoff;
 import io.pgrwl.receiver.ReplicationConnection.QueryResult;
 import io.pgrwl.receiver.WalDirectory.StartPoint;
+import io.pgrwl.spi.Backoff;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.pgrwl.receiver;
 
-import io.pgrwl.spi.WalFileName;
 import io.pgrwl.receiver.ReplicationConnection.CopyMessage;
 import io.pgrwl.receiver.ReplicationConnection.QueryResult;
+import io.pgrwl.spi.WalFileName;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;

@@ -1,11 +1,11 @@
 package io.pgrwl.receiver;
 
-import io.pgrwl.spi.WalFileName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgrwl.spi.WalFileName;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 

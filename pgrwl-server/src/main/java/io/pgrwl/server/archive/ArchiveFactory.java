@@ -1,7 +1,6 @@
 package io.pgrwl.server.archive;
 
 import io.pgrwl.server.config.PgrwlConfig;
-
 import io.pgrwl.spi.Codec;
 import io.pgrwl.spi.CodecProvider;
 import io.pgrwl.spi.PluginConfig;

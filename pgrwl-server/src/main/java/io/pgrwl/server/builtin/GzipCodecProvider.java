@@ -1,9 +1,9 @@
 package io.pgrwl.server.builtin;
 
-import io.pgrwl.spi.SpiVersion;
 import io.pgrwl.spi.Codec;
 import io.pgrwl.spi.CodecProvider;
 import io.pgrwl.spi.PluginConfig;
+import io.pgrwl.spi.SpiVersion;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipParameters;

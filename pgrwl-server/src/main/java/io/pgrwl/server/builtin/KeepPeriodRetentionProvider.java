@@ -1,12 +1,11 @@
 package io.pgrwl.server.builtin;
 
 import io.pgrwl.server.support.Durations;
-
-import io.pgrwl.spi.SpiVersion;
 import io.pgrwl.spi.ArchivedWal;
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.RetentionPolicy;
 import io.pgrwl.spi.RetentionPolicyProvider;
+import io.pgrwl.spi.SpiVersion;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.pgrwl.server.builtin;
 
-import io.pgrwl.spi.SpiVersion;
 import io.pgrwl.spi.PluginConfig;
+import io.pgrwl.spi.SpiVersion;
 import io.pgrwl.spi.Storage;
 import io.pgrwl.spi.StorageProvider;
 import java.io.IOException;

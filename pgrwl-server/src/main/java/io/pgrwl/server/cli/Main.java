@@ -1,7 +1,5 @@
 package io.pgrwl.server.cli;
 
-import io.pgrwl.server.support.BuildInfo;
-import io.pgrwl.server.support.ExitStatus;
 import io.pgrwl.server.aot.AotTraining;
 import io.pgrwl.server.archive.ArchiveFactory;
 import io.pgrwl.server.archive.Plugins;
@@ -13,14 +11,15 @@ import io.pgrwl.server.logging.LogSink;
 import io.pgrwl.server.mode.ReceiveMode;
 import io.pgrwl.server.mode.ServeMode;
 import io.pgrwl.server.restore.RestoreCommand;
-
+import io.pgrwl.server.support.BuildInfo;
+import io.pgrwl.server.support.ExitStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code pgrwl}: the command line. {@code pgrwl -c config.yml -m receive} (or {@code PGRWL_MODE}) runs a mode;

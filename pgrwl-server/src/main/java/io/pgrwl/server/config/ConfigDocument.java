@@ -3,7 +3,6 @@ package io.pgrwl.server.config;
 import io.pgrwl.server.support.Durations;
 import io.pgrwl.server.support.Json;
 import io.pgrwl.spi.ConfigValues;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;

@@ -3,7 +3,6 @@ package io.pgrwl.server.config;
 import io.pgrwl.server.support.Durations;
 import io.pgrwl.spi.ConfigValues;
 import io.pgrwl.spi.Setting;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;

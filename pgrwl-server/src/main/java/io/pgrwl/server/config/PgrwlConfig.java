@@ -1,7 +1,6 @@
 package io.pgrwl.server.config;
 
 import io.pgrwl.spi.ConfigValues;
-
 import java.nio.file.Path;
 import java.time.Duration;
 

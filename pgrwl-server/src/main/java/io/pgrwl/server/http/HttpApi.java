@@ -1,13 +1,10 @@
 package io.pgrwl.server.http;
 
-import io.pgrwl.server.config.Mode;
-import io.pgrwl.server.config.PgrwlConfig;
-
 import io.helidon.common.configurable.Resource;
+import io.helidon.common.pki.Keys;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
-import io.helidon.common.pki.Keys;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -19,6 +16,8 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.pgrwl.server.config.Mode;
+import io.pgrwl.server.config.PgrwlConfig;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.function.Consumer;

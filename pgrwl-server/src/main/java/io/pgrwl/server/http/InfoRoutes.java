@@ -1,16 +1,15 @@
 package io.pgrwl.server.http;
 
-import io.pgrwl.server.archive.Archive;
-import io.pgrwl.server.config.ConfigDocument;
-import io.pgrwl.server.config.PgrwlConfig;
-import io.pgrwl.server.support.Json;
-
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
-import io.pgrwl.spi.WalFileName;
+import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.config.ConfigDocument;
+import io.pgrwl.server.config.PgrwlConfig;
+import io.pgrwl.server.support.Json;
 import io.pgrwl.spi.ArchivedWal;
+import io.pgrwl.spi.WalFileName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

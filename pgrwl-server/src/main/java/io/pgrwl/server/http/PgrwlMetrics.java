@@ -1,9 +1,5 @@
 package io.pgrwl.server.http;
 
-import io.pgrwl.server.serve.ArchiveCache;
-import io.pgrwl.server.upload.RetentionWorker;
-import io.pgrwl.server.upload.Uploader;
-
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
@@ -13,6 +9,9 @@ import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 import io.pgrwl.receiver.ReceiverStatus;
 import io.pgrwl.receiver.WalReceiver;
+import io.pgrwl.server.serve.ArchiveCache;
+import io.pgrwl.server.upload.RetentionWorker;
+import io.pgrwl.server.upload.Uploader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,12 +1,11 @@
 package io.pgrwl.server.http;
 
-import io.pgrwl.server.support.Durations;
-import io.pgrwl.server.upload.Uploader;
-
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.pgrwl.receiver.ReceiverStatus;
+import io.pgrwl.server.support.Durations;
+import io.pgrwl.server.upload.Uploader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

@@ -1,13 +1,12 @@
 package io.pgrwl.server.http;
 
-import io.pgrwl.server.support.BuildInfo;
+import io.pgrwl.receiver.ReceiverStatus;
 import io.pgrwl.server.serve.ArchiveCache;
+import io.pgrwl.server.support.BuildInfo;
 import io.pgrwl.server.support.Durations;
 import io.pgrwl.server.support.Json;
 import io.pgrwl.server.upload.RetentionWorker;
 import io.pgrwl.server.upload.Uploader;
-
-import io.pgrwl.receiver.ReceiverStatus;
 import java.time.Duration;
 import java.time.Instant;
 

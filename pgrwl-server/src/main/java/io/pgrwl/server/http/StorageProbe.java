@@ -1,9 +1,8 @@
 package io.pgrwl.server.http;
 
-import io.pgrwl.server.archive.Archive;
-
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
+import io.pgrwl.server.archive.Archive;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

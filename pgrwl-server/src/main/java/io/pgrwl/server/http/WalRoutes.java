@@ -1,14 +1,13 @@
 package io.pgrwl.server.http;
 
-import io.pgrwl.server.serve.ServedFile;
-import io.pgrwl.server.serve.WalLookup;
-import io.pgrwl.server.serve.WalRequestName;
-
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgrwl.server.serve.ServedFile;
+import io.pgrwl.server.serve.WalLookup;
+import io.pgrwl.server.serve.WalRequestName;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Optional;

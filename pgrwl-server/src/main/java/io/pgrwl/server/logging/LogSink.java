@@ -2,7 +2,6 @@ package io.pgrwl.server.logging;
 
 import io.pgrwl.server.config.PgrwlConfig;
 import io.pgrwl.server.support.Json;
-
 import java.io.PrintStream;
 import java.text.MessageFormat;
 import java.time.Instant;

@@ -1,9 +1,9 @@
 package io.pgrwl.server.mode;
 
-import io.pgrwl.spi.PluginConfig;
-import io.pgrwl.spi.RetentionPolicyProvider;
-import io.pgrwl.server.support.ExitStatus;
-import io.pgrwl.server.support.BuildInfo;
+import io.pgrwl.receiver.ConnectionSettings;
+import io.pgrwl.receiver.ReceiverException;
+import io.pgrwl.receiver.ReceiverSettings;
+import io.pgrwl.receiver.WalReceiver;
 import io.pgrwl.server.archive.Archive;
 import io.pgrwl.server.archive.ArchiveFactory;
 import io.pgrwl.server.archive.Plugins;
@@ -12,14 +12,13 @@ import io.pgrwl.server.http.HttpApi;
 import io.pgrwl.server.http.PgrwlMetrics;
 import io.pgrwl.server.http.ReceiveApi;
 import io.pgrwl.server.http.StorageProbe;
+import io.pgrwl.server.support.BuildInfo;
 import io.pgrwl.server.support.Durations;
+import io.pgrwl.server.support.ExitStatus;
 import io.pgrwl.server.upload.RetentionWorker;
 import io.pgrwl.server.upload.Uploader;
-
-import io.pgrwl.receiver.ConnectionSettings;
-import io.pgrwl.receiver.ReceiverException;
-import io.pgrwl.receiver.ReceiverSettings;
-import io.pgrwl.receiver.WalReceiver;
+import io.pgrwl.spi.PluginConfig;
+import io.pgrwl.spi.RetentionPolicyProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

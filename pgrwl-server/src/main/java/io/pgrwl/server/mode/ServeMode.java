@@ -1,7 +1,5 @@
 package io.pgrwl.server.mode;
 
-import io.pgrwl.server.support.ExitStatus;
-import io.pgrwl.server.support.BuildInfo;
 import io.pgrwl.server.archive.Archive;
 import io.pgrwl.server.archive.ArchiveFactory;
 import io.pgrwl.server.archive.Plugins;
@@ -12,7 +10,8 @@ import io.pgrwl.server.http.ServeApi;
 import io.pgrwl.server.http.StorageProbe;
 import io.pgrwl.server.serve.ArchiveCache;
 import io.pgrwl.server.serve.WalLookup;
-
+import io.pgrwl.server.support.BuildInfo;
+import io.pgrwl.server.support.ExitStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

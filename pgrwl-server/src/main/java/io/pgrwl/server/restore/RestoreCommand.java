@@ -1,9 +1,8 @@
 package io.pgrwl.server.restore;
 
-import io.pgrwl.spi.WalFileName;
-import io.pgrwl.spi.Backoff;
 import io.pgrwl.server.support.Durations;
-
+import io.pgrwl.spi.Backoff;
+import io.pgrwl.spi.WalFileName;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -12,10 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code pgrwl restore-command --serve-addr HOST:PORT %f %p}: PostgreSQL's {@code restore_command}, fetching one WAL

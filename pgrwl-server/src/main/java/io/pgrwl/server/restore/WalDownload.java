@@ -1,8 +1,7 @@
 package io.pgrwl.server.restore;
 
-import io.pgrwl.server.support.Fsync;
 import io.pgrwl.server.support.Digests;
-
+import io.pgrwl.server.support.Fsync;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;

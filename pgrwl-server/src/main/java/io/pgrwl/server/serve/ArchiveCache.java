@@ -1,10 +1,9 @@
 package io.pgrwl.server.serve;
 
-import io.pgrwl.server.support.Digests;
 import io.pgrwl.server.archive.Archive;
-
-import io.pgrwl.spi.WalFileName;
+import io.pgrwl.server.support.Digests;
 import io.pgrwl.spi.ObjectInfo;
+import io.pgrwl.spi.WalFileName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,7 +1,6 @@
 package io.pgrwl.server.support;
 
 import io.pgrwl.spi.ConfigValues;
-
 import java.time.Duration;
 
 /**

@@ -1,8 +1,7 @@
 package io.pgrwl.server.upload;
 
-import io.pgrwl.server.support.Digests;
 import io.pgrwl.server.archive.Archive;
-
+import io.pgrwl.server.support.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,6 @@
 package io.pgrwl.server.upload;
 
 import io.pgrwl.server.archive.Archive;
-
 import io.pgrwl.spi.ArchivedWal;
 import io.pgrwl.spi.RetentionPolicy;
 import java.io.IOException;

@@ -1,28 +1,20 @@
 package io.pgrwl.server.upload;
 
 import io.pgrwl.server.archive.Archive;
-
-import io.pgrwl.spi.WalFileName;
 import io.pgrwl.server.support.Digests;
 import io.pgrwl.server.support.Fsync;
 import io.pgrwl.spi.Backoff;
 import io.pgrwl.spi.ObjectInfo;
+import io.pgrwl.spi.WalFileName;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;

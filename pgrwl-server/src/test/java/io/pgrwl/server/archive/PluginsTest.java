@@ -1,11 +1,10 @@
 package io.pgrwl.server.archive;
 
-import io.pgrwl.server.builtin.ZstdCodecProvider;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgrwl.server.builtin.ZstdCodecProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

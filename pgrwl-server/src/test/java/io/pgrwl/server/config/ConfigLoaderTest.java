@@ -1,13 +1,12 @@
 package io.pgrwl.server.config;
 
-import io.pgrwl.server.support.Durations;
-
 import static io.pgrwl.server.config.ProviderSettings.loader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgrwl.server.support.Durations;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

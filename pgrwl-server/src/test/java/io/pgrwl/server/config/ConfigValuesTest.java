@@ -9,7 +9,6 @@ import io.pgrwl.server.support.Durations;
 import io.pgrwl.spi.ConfigValues;
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.Setting.Type;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

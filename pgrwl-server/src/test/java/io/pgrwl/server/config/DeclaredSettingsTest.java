@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pgrwl.spi.Setting;
 import io.pgrwl.spi.Setting.Type;
-
+import io.pgrwl.spi.Setting;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,7 @@
 package io.pgrwl.server.config;
 
-import io.pgrwl.spi.Setting;
 import io.pgrwl.spi.Setting.Type;
-
+import io.pgrwl.spi.Setting;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

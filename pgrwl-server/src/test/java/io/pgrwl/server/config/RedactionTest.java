@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgrwl.spi.ConfigValues;
 import io.pgrwl.spi.PluginConfig;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,10 +1,9 @@
 package io.pgrwl.server.logging;
 
-import io.pgrwl.server.config.PgrwlConfig;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgrwl.server.config.PgrwlConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

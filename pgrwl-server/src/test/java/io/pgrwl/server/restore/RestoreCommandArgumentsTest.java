@@ -1,10 +1,9 @@
 package io.pgrwl.server.restore;
 
-import io.pgrwl.server.cli.Main;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgrwl.server.cli.Main;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

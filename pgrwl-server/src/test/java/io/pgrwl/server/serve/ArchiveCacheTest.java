@@ -1,16 +1,15 @@
 package io.pgrwl.server.serve;
 
-import io.pgrwl.server.archive.Archive;
-import io.pgrwl.server.builtin.GzipCodecProvider;
-import io.pgrwl.server.builtin.LocalStorageProvider;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pgrwl.spi.WalFileName;
+import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.builtin.GzipCodecProvider;
+import io.pgrwl.server.builtin.LocalStorageProvider;
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.Storage;
+import io.pgrwl.spi.WalFileName;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;

@@ -1,13 +1,12 @@
 package io.pgrwl.server.upload;
 
-import io.pgrwl.server.archive.Archive;
-import io.pgrwl.server.builtin.GzipCodecProvider;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.builtin.GzipCodecProvider;
 import io.pgrwl.spi.Codec;
 import io.pgrwl.spi.PluginConfig;
 import java.io.ByteArrayInputStream;

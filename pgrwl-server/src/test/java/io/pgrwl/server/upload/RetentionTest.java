@@ -1,13 +1,12 @@
 package io.pgrwl.server.upload;
 
-import io.pgrwl.server.archive.Archive;
-import io.pgrwl.server.builtin.KeepPeriodRetentionProvider;
-import io.pgrwl.server.builtin.LocalStorageProvider;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.builtin.KeepPeriodRetentionProvider;
+import io.pgrwl.server.builtin.LocalStorageProvider;
 import io.pgrwl.spi.ArchivedWal;
 import io.pgrwl.spi.ObjectInfo;
 import io.pgrwl.spi.PluginConfig;

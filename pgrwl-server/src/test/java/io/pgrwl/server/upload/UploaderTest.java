@@ -1,12 +1,11 @@
 package io.pgrwl.server.upload;
 
-import io.pgrwl.server.archive.Archive;
-import io.pgrwl.server.builtin.LocalStorageProvider;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.builtin.LocalStorageProvider;
 import io.pgrwl.spi.ObjectInfo;
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.Storage;
@@ -52,16 +51,6 @@ class UploaderTest {
             }
             Thread.sleep(20); // polling interval of the condition
         }
-    }
-
-    @Test
-    void walOrderIsTimelineThenSegmentWithHistoryFirst() {
-        List<String> names = new ArrayList<>(List.of("000000020000000000000003", "00000002.history",
-                "000000010000000000000010", "000000010000000000000009", "000000020000000000000002"));
-        Collections.shuffle(names);
-        names.sort(io.pgrwl.spi.WalFileName.ORDER);
-        assertEquals(List.of("000000010000000000000009", "000000010000000000000010", "00000002.history",
-                "000000020000000000000002", "000000020000000000000003"), names);
     }
 
     @Test
