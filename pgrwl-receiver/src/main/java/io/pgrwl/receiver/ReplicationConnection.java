@@ -2,6 +2,8 @@ package io.pgrwl.receiver;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -33,13 +35,24 @@ final class ReplicationConnection implements AutoCloseable {
     /** How long the rest of a message may take once its first byte has arrived. */
     private static final int MESSAGE_BODY_TIMEOUT_MILLIS = 60_000;
 
+    /**
+     * How long to let a TLS record that has begun to arrive complete, when deciding whether more WAL is coming before
+     * the fsync: long enough for the rest of a record in flight on a busy link, short enough that a record that is not
+     * data (a TLS key update) costs a commit no more than this.
+     */
+    private static final int TLS_RECORD_WAIT_MILLIS = 5;
+
     private final Connection jdbc;
     private final PGStream stream;
+    private final InputStream input;
+    private final Socket plainBeneathTls;
     private final String address;
 
-    private ReplicationConnection(Connection jdbc, PGStream stream, String address) {
+    private ReplicationConnection(Connection jdbc, PGStream stream, InputStream input, String address) {
         this.jdbc = jdbc;
         this.stream = stream;
+        this.input = input;
+        this.plainBeneathTls = TlsSocketTracker.plainSocketBeneath(stream.getSocket());
         this.address = address;
     }
 
@@ -55,8 +68,7 @@ final class ReplicationConnection implements AutoCloseable {
         }
         try {
             PGStream s = pgStream(c);
-            s.setMinStreamAvailableCheckDelay(0);
-            return new ReplicationConnection(c, s, settings.address());
+            return new ReplicationConnection(c, s, bufferedInput(s), settings.address());
         } catch (ReflectiveOperationException | RuntimeException e) {
             c.close();
             throw new SQLException("cannot reach the protocol stream inside PgJDBC " + org.postgresql.util.DriverInfo.DRIVER_VERSION
@@ -70,6 +82,18 @@ final class ReplicationConnection implements AutoCloseable {
         Field field = QueryExecutorBase.class.getDeclaredField("pgStream");
         field.setAccessible(true);
         return (PGStream) field.get(executor);
+    }
+
+    /**
+     * PgJDBC's buffered input of the stream: its {@code available()} is what is buffered plus what the socket has,
+     * without blocking. ({@code PGStream.hasMessagePending()} instead blocks up to 1 ms on a read when nothing is
+     * buffered, at the end of every burst, right before the fsync and the acknowledgement a committing client waits
+     * for.)
+     */
+    private static InputStream bufferedInput(PGStream s) throws ReflectiveOperationException {
+        Field field = PGStream.class.getDeclaredField("pgInput");
+        field.setAccessible(true);
+        return (InputStream) field.get(s);
     }
 
     String address() {
@@ -116,7 +140,7 @@ final class ReplicationConnection implements AutoCloseable {
      */
     CopyMessage readCopy(long waitMillis) throws IOException {
         while (true) {
-            if (waitMillis <= 0 ? !stream.hasMessagePending() : !awaitReadable(waitMillis)) {
+            if (waitMillis <= 0 ? !readableNow() : !awaitReadable(waitMillis)) {
                 return null;
             }
             stream.setNetworkTimeout(MESSAGE_BODY_TIMEOUT_MILLIS);
@@ -140,6 +164,19 @@ final class ReplicationConnection implements AutoCloseable {
                         + "' in the replication stream from " + address);
             }
         }
+    }
+
+    /**
+     * Whether a message has begun to arrive, decided without waiting, as {@code PQgetCopyData(conn, &buf, 1)} does
+     * for {@code pg_receivewal}: bytes buffered or readable in the socket. Under TLS, bytes still encrypted in the
+     * plain socket are given a few milliseconds to become a decrypted record.
+     */
+    private boolean readableNow() throws IOException {
+        if (input.available() > 0) {
+            return true;
+        }
+        return plainBeneathTls != null && plainBeneathTls.getInputStream().available() > 0
+                && awaitReadable(TLS_RECORD_WAIT_MILLIS);
     }
 
     private boolean awaitReadable(long waitMillis) throws IOException {

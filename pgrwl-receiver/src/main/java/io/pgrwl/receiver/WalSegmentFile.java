@@ -53,11 +53,13 @@ final class WalSegmentFile implements AutoCloseable {
                 WalDirectory.force(ch, path);
                 return new WalSegmentFile(directory, segment, segmentSize, ch);
             }
-            if (size != 0) {
-                throw ReceiverException.fatal("WAL file \"" + path + "\" has " + size + " bytes, should be 0 or "
-                        + segmentSize + ": it was truncated or not written by pgrwl or pg_receivewal. Move it out of"
-                        + " main.directory (keep it for inspection) and restart pgrwl; it re-streams the segment.", null);
+            if (size < segmentSize && onlyZeros(path)) {
+                return completePadding(directory, segment, segmentSize, path, size);
             }
+            throw ReceiverException.fatal("WAL file \"" + path + "\" has " + size + " bytes, should be "
+                    + segmentSize + " (or fewer, all zero, when a crash interrupted its zero-filling): it was"
+                    + " truncated or not written by pgrwl or pg_receivewal. Move it out of main.directory (keep it for"
+                    + " inspection) and restart pgrwl; it re-streams the segment.", null);
         }
         FileChannel ch;
         try {
@@ -78,8 +80,48 @@ final class WalSegmentFile implements AutoCloseable {
         return new WalSegmentFile(directory, segment, segmentSize, ch);
     }
 
+    /**
+     * A {@code .partial} shorter than a segment and all zeros is one whose zero-filling a crash interrupted (no WAL is
+     * written into a file before it is padded and fsynced): finish the padding and go on, as {@code pg_receivewal}
+     * does for an empty one. The segment is streamed from its start, so nothing in it is trusted.
+     */
+    private static WalSegmentFile completePadding(WalDirectory directory, WalFileName segment, int segmentSize,
+                                                  Path path, long size) throws IOException, ReceiverException {
+        LOG.log(System.Logger.Level.WARNING, "WAL file \"" + path.getFileName() + "\" has " + size + " of "
+                + segmentSize + " bytes, all zero: its zero-filling was interrupted (a crash); completing it");
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE);
+        try {
+            pad(ch, size, segmentSize);
+            WalDirectory.force(ch, path);
+        } catch (IOException e) {
+            ch.close();
+            throw new WalWriteException("zero-fill (" + segmentSize + " bytes)", path, e);
+        }
+        directory.fsync();
+        return new WalSegmentFile(directory, segment, segmentSize, ch);
+    }
+
+    private static boolean onlyZeros(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+            while (ch.read(b.clear()) > 0) {
+                b.flip();
+                while (b.hasRemaining()) {
+                    if (b.get() != 0) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
     private static void pad(FileChannel ch, int segmentSize) throws IOException {
-        long written = 0;
+        pad(ch, 0, segmentSize);
+    }
+
+    private static void pad(FileChannel ch, long from, int segmentSize) throws IOException {
+        long written = from;
         while (written < segmentSize) {
             ByteBuffer zeros = ZEROS.duplicate();
             zeros.limit((int) Math.min(zeros.capacity(), segmentSize - written));

@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# pgrwl's benchmark harness: every scenario side by side with its peer in one run, alternating rounds, medians,
+# ratios of medians. Writes docs/benchmarks.md. Not part of the test suite.
+#
+#   bench/run.sh [--quick] [--no-build] [--scenarios sync,catchup]
+#
+#   --quick      3 rounds of 5 s per point (under 5 minutes); default: 5 rounds of 10 s
+#   --no-build   use the image in jlink/target/pgrwl as it is
+#   --scenarios  comma-separated subset (default: all of: sync, catchup)
+#
+# Needs the PostgreSQL server binaries (pg_config or /usr/lib/postgresql/*/bin) and, as root, the postgres OS user
+# (the server refuses root). Every server, client and receiver runs on 127.0.0.1, on free ports, in a throwaway
+# directory that is removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+rounds=5 seconds=10 build=1 scenarios=sync,catchup quick=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) rounds=3 seconds=5 quick=1 ;;
+    --no-build) build= ;;
+    --scenarios) scenarios=$2; shift ;;
+    *) echo "bench: unknown option $1 (see the comment at the top of $0)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# ---------------------------------------------------------------------------------------------- environment
+pgbin=$( (pg_config --bindir 2>/dev/null || true) | head -1)
+if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+fi
+[ -x "$pgbin/initdb" ] || { echo "bench: no PostgreSQL server binaries (initdb) found; install postgresql" >&2; exit 1; }
+if [ -z "${JAVA_HOME:-}" ]; then
+  for j in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do [ -x "$j/bin/javac" ] && { export JAVA_HOME=$j; break; }; done
+fi
+image=$top/jlink/target/pgrwl
+if [ -n "$build" ]; then
+  echo "bench: building the runtime image (mvn -q package -DskipTests)"
+  mvn -B -q -ntp package -DskipTests >/dev/null
+fi
+[ -x "$image/bin/pgrwl" ] || { echo "bench: no image at $image; run without --no-build" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/pgrwl-bench.XXXXXX)
+chmod 755 "$work"
+as_pg=()
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || { echo "bench: as root the postgres OS user is needed (useradd --system postgres)" >&2; exit 1; }
+  chown postgres "$work"
+  as_pg=(runuser -u postgres --)
+fi
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -f "$work/data/postmaster.pid" ] && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres PGSSLMODE=disable
+psql_c() { "$pgbin/psql" -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"} else if (NR%2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.2f", a / b }'; }
+
+# ---------------------------------------------------------------------------------------------- the cluster
+"${as_pg[@]}" "$pgbin/initdb" -D "$work/data" -U postgres --auth=trust >"$work/initdb.log" 2>&1
+cat >>"$work/data/postgresql.auto.conf" <<EOF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work'
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+max_wal_size = 4GB
+synchronous_commit = on
+ssl = on
+ssl_cert_file = '$work/server.crt'
+ssl_key_file = '$work/server.key'
+EOF
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -keyout "$work/server.key" -out "$work/server.crt" >/dev/null 2>&1
+[ "$(id -u)" = 0 ] && chown postgres "$work/server.key" "$work/server.crt"
+chmod 600 "$work/server.key"
+echo "host replication all 127.0.0.1/32 trust" >>"$work/data/pg_hba.conf"
+"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >/dev/null
+pg_version=$("$pgbin/postgres" --version)
+
+# ---------------------------------------------------------------------------------------------- receivers
+# start_receiver NAME SSLMODE: pgrwl (application_name pgrwl) or pg_receivewal (application_name receivewal), each
+# with its own slot and directory; prints the pid
+start_receiver() {
+  local who=$1 sslmode=$2 dir=$work/$1-$2
+  mkdir -p "$dir"
+  psql_c "SELECT 1 FROM pg_create_physical_replication_slot('${who}_$sslmode', true)" >/dev/null 2>&1 || true
+  if [ "$who" = pgrwl ]; then
+    cat >"$dir.yml" <<EOF
+main: {directory: $dir, listen_port: 0, listen_address: 127.0.0.1}
+receiver: {slot: ${who}_$sslmode, application_name: pgrwl, create_slot: false}
+log: {level: warn}
+EOF
+    PGSSLMODE=$sslmode PGRWL_JAVA_OPTS=${PGRWL_JAVA_OPTS:-} "$image/bin/pgrwl" -c "$dir.yml" -m receive \
+      >"$dir.log" 2>&1 &
+  else
+    PGSSLMODE=$sslmode "$pgbin/pg_receivewal" -d "application_name=receivewal sslmode=$sslmode" -D "$dir" \
+      -S "${who}_$sslmode" --synchronous --no-loop >"$dir.log" 2>&1 &
+  fi
+  echo $!
+}
+
+await_streaming() { # APPLICATION_NAME
+  for _ in $(seq 1 300); do
+    [ "$(psql_c "SELECT count(*) FROM pg_stat_replication WHERE application_name = '$1' AND state = 'streaming'")" = 1 ] && return 0
+    sleep 0.1 # polling the server's own view of the standby
+  done
+  echo "bench: $1 did not start streaming; see $work" >&2; return 1
+}
+
+make_sync() { # APPLICATION_NAME
+  psql_c "ALTER SYSTEM SET synchronous_standby_names = '$1'"
+  psql_c "SELECT pg_reload_conf()" >/dev/null
+  for _ in $(seq 1 300); do
+    [ "$(psql_c "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$1'")" = sync ] && return 0
+    sleep 0.1 # polling pg_stat_replication until the server treats it as the synchronous standby
+  done
+  echo "bench: $1 did not become the synchronous standby" >&2; return 1
+}
+
+cpu_seconds() { # PID: user + system CPU seconds so far
+  awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"
+}
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+
+report=$work/report.md
+: >"$report"
+
+# ---------------------------------------------------------------------------------------------- sync-commit cost
+scenario_sync() {
+  echo "bench: sync-commit cost (pgbench TPC-B-like, scale 10; $rounds rounds of ${seconds}s per point)"
+  "$pgbin/pgbench" -i -s 10 -q >/dev/null 2>&1
+  {
+    echo "## Synchronous commit: pgrwl vs pg_receivewal --synchronous"
+    echo
+    echo "pgbench TPC-B-like (scale 10), \`synchronous_commit = on\`, the synchronous standby switched between the two"
+    echo "receivers (\`synchronous_standby_names\`), both streaming all the time, $rounds alternating rounds of ${seconds} s"
+    echo "per point; medians. Latency: pgbench's per-transaction log. CPU: the receiver process, user + system."
+    echo
+    echo "| connection | clients | pgrwl TPS | pg_receivewal TPS | TPS ratio | pgrwl mean / p99 ms | pg_receivewal mean / p99 ms | pgrwl CPU s | pg_receivewal CPU s | pgrwl RSS MiB |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  } >>"$report"
+  for sslmode in disable require; do
+    local p_pgrwl p_recv
+    p_pgrwl=$(start_receiver pgrwl $sslmode); pids+=("$p_pgrwl")
+    p_recv=$(start_receiver receivewal $sslmode); pids+=("$p_recv")
+    await_streaming pgrwl; await_streaming receivewal
+    for clients in 1 8; do
+      declare -A tps=() mean=() p99=() cpu=()
+      for r in $(seq 1 "$rounds"); do
+        local order="pgrwl receivewal"
+        [ $((r % 2)) = 0 ] && order="receivewal pgrwl"
+        for who in $order; do
+          make_sync "$who"
+          local pid=$p_pgrwl; [ "$who" = receivewal ] && pid=$p_recv
+          local c0; c0=$(cpu_seconds "$pid")
+          rm -f "$work"/pgbench_log.*
+          local out
+          out=$(cd "$work" && PGSSLMODE=$sslmode "$pgbin/pgbench" -c "$clients" -j "$clients" -T "$seconds" -l \
+            --log-prefix=pgbench_log 2>&1)
+          local c1; c1=$(cpu_seconds "$pid")
+          tps[$who]+="$(awk '/^tps = / {print $3}' <<<"$out") "
+          # per-transaction log: "client_id transaction_no time(us) script_no time_epoch time_us"
+          local stats; stats=$(cat "$work"/pgbench_log.* | awk '{print $3/1000}' | sort -g | awk '{a[NR]=$1; s+=$1}
+            END {i=int(NR*0.99); if (i<1) i=1; printf "%.3f %.3f", s/NR, a[i]}')
+          mean[$who]+="${stats% *} "; p99[$who]+="${stats#* } "
+          cpu[$who]+="$(awk -v a="$c0" -v b="$c1" 'BEGIN {printf "%.2f", b - a}') "
+        done
+      done
+      local tp tr
+      tp=$(tr ' ' '\n' <<<"${tps[pgrwl]}" | grep . | median); tr_=$(tr ' ' '\n' <<<"${tps[receivewal]}" | grep . | median)
+      printf '| %s | %d | %.0f | %.0f | %s | %.2f / %.2f | %.2f / %.2f | %.1f | %.1f | %d |\n' \
+        "$( [ $sslmode = disable ] && echo "TCP" || echo "TLS")" "$clients" "$tp" "$tr_" "$(ratio "$tp" "$tr_")" \
+        "$(tr ' ' '\n' <<<"${mean[pgrwl]}" | grep . | median)" "$(tr ' ' '\n' <<<"${p99[pgrwl]}" | grep . | median)" \
+        "$(tr ' ' '\n' <<<"${mean[receivewal]}" | grep . | median)" "$(tr ' ' '\n' <<<"${p99[receivewal]}" | grep . | median)" \
+        "$(tr ' ' '\n' <<<"${cpu[pgrwl]}" | grep . | median)" "$(tr ' ' '\n' <<<"${cpu[receivewal]}" | grep . | median)" \
+        $(( $(hwm_kib "$p_pgrwl") / 1024 )) | tee -a "$report"
+      unset tps mean p99 cpu
+    done
+    psql_c "ALTER SYSTEM RESET synchronous_standby_names"; psql_c "SELECT pg_reload_conf()" >/dev/null
+    kill "$p_pgrwl" "$p_recv"; wait "$p_pgrwl" "$p_recv" 2>/dev/null || true
+  done
+  echo >>"$report"
+}
+
+# ---------------------------------------------------------------------------------------------- catch-up
+scenario_catchup() {
+  local backlog_mb=1600
+  [ -n "$quick" ] && backlog_mb=400
+  local n=$rounds; [ "$n" -gt 3 ] && n=3
+  echo "bench: catch-up of a ${backlog_mb} MB slot backlog, $n rounds each"
+  {
+    echo "## Catch-up from a slot backlog"
+    echo
+    echo "A ${backlog_mb} MB backlog of WAL (16 MiB segments, pgbench + a bulk table) held by a slot; each receiver alone,"
+    echo "started from the slot's restart_lsn, timed from process start (JVM start included) until its flush position"
+    echo "reaches the backlog's end (\`pg_stat_replication.flush_lsn\`); rounds alternate A B A B. Peak RSS is VmHWM."
+    echo
+    echo "| receiver | median s | MB/s | CPU s per GiB | peak RSS MiB |"
+    echo "|---|---:|---:|---:|---:|"
+  } >>"$report"
+  # one slot per receiver and round, all created before the backlog: each holds it from its start
+  for r in $(seq 1 "$n"); do
+    for who in pgrwl receivewal; do
+      psql_c "SELECT 1 FROM pg_create_physical_replication_slot('catchup_${who}_$r', true)" >/dev/null
+    done
+  done
+  local start_lsn; start_lsn=$(psql_c "SELECT min(restart_lsn) FROM pg_replication_slots WHERE slot_name LIKE 'catchup%'")
+  psql_c "CREATE TABLE IF NOT EXISTS bulk (id bigint, pad text)"
+  "$pgbin/pgbench" -i -s 10 -q >/dev/null 2>&1
+  while [ "$(psql_c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$start_lsn') < $backlog_mb::bigint * 1000000")" = t ]; do
+    psql_c "INSERT INTO bulk SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, 200000) g"
+    "$pgbin/pgbench" -c 4 -j 2 -t 500 -q >/dev/null 2>&1 || true
+  done
+  psql_c "SELECT pg_switch_wal()" >/dev/null
+  local end_lsn; end_lsn=$(psql_c "SELECT pg_current_wal_lsn()")
+  local bytes; bytes=$(psql_c "SELECT pg_wal_lsn_diff('$end_lsn', '$start_lsn')::bigint")
+  declare -A secs=() cpus=() hwms=()
+  for r in $(seq 1 "$n"); do
+    for who in pgrwl receivewal; do
+      local dir=$work/catchup-$who-$r slot=catchup_${who}_$r; mkdir -p "$dir"
+      local t0; t0=$(date +%s.%N)
+      if [ "$who" = pgrwl ]; then
+        cat >"$dir.yml" <<EOF
+main: {directory: $dir, listen_port: 0, listen_address: 127.0.0.1}
+receiver: {slot: $slot, application_name: $slot, create_slot: false}
+log: {level: warn}
+EOF
+        "$image/bin/pgrwl" -c "$dir.yml" -m receive >"$dir.log" 2>&1 &
+      else
+        "$pgbin/pg_receivewal" -d "application_name=$slot" -D "$dir" -S "$slot" --synchronous --no-loop \
+          >"$dir.log" 2>&1 &
+      fi
+      local pid=$!; pids+=("$pid")
+      until [ "$(psql_c "SELECT coalesce(bool_or(flush_lsn >= '$end_lsn'), false) FROM pg_stat_replication WHERE application_name = '$slot'")" = t ]; do
+        kill -0 "$pid" 2>/dev/null || { echo "bench: $who exited during catch-up; see $dir.log" >&2; return 1; }
+        sleep 0.05 # polling the server's view of the receiver's flush position
+      done
+      local t1; t1=$(date +%s.%N)
+      cpus[$who]+="$(cpu_seconds "$pid") "
+      hwms[$who]+="$(( $(hwm_kib "$pid") / 1024 )) "
+      secs[$who]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') "
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+      rm -rf "$dir"
+      psql_c "SELECT pg_drop_replication_slot('$slot')" >/dev/null
+    done
+  done
+  for who in pgrwl receivewal; do
+    local s c h
+    s=$(tr ' ' '\n' <<<"${secs[$who]}" | grep . | median)
+    c=$(tr ' ' '\n' <<<"${cpus[$who]}" | grep . | median)
+    h=$(tr ' ' '\n' <<<"${hwms[$who]}" | grep . | median)
+    printf '| %s | %.2f | %.0f | %.1f | %d |\n' "$( [ $who = pgrwl ] && echo pgrwl || echo pg_receivewal)" "$s" \
+      "$(awk -v b="$bytes" -v s="$s" 'BEGIN {print b / 1000000 / s}')" \
+      "$(awk -v b="$bytes" -v c="$c" 'BEGIN {print c / (b / 1073741824)}')" "$h" | tee -a "$report"
+  done
+  echo >>"$report"
+}
+
+IFS=, read -r -a wanted <<<"$scenarios"
+for s in "${wanted[@]}"; do
+  case "$s" in
+    sync) scenario_sync ;;
+    catchup) scenario_catchup ;;
+    *) echo "bench: unknown scenario $s" >&2; exit 2 ;;
+  esac
+done
+
+# ---------------------------------------------------------------------------------------------- docs/benchmarks.md
+mkdir -p docs
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`bench/run.sh${quick:+ --quick}\` on $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')."
+  echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);"
+  echo "$pg_version; $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); pgrwl image \`$image\`."
+  echo "Every figure is a median of alternating rounds in this one run; compare within a table, not across runs."
+  echo
+  cat "$report"
+} >docs/benchmarks.md
+echo "bench: wrote docs/benchmarks.md"
