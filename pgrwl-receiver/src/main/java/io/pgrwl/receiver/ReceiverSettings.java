@@ -13,16 +13,20 @@ import java.util.Objects;
  * @param noLoop exit with an error on connection loss instead of reconnecting ({@code receiver.no_loop})
  * @param statusInterval how often to send a status update when nothing else causes one
  *     ({@code receiver.status_interval}); zero sends them only when asked and after each fsync
+ * @param timeout how long the server may stay silent before the connection is taken for dead, dropped and made
+ *     again ({@code receiver.timeout}, like PostgreSQL's {@code wal_receiver_timeout}); zero never
  * @param reconnectMin the first reconnect delay
  * @param reconnectMax the cap of the exponentially growing reconnect delay
  */
 public record ReceiverSettings(Path directory, String slot, boolean createSlot, boolean noLoop,
-                               Duration statusInterval, Duration reconnectMin, Duration reconnectMax) {
+                               Duration statusInterval, Duration timeout, Duration reconnectMin,
+                               Duration reconnectMax) {
 
     public ReceiverSettings {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(slot, "slot");
         Objects.requireNonNull(statusInterval, "statusInterval");
+        Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(reconnectMin, "reconnectMin");
         Objects.requireNonNull(reconnectMax, "reconnectMax");
         if (!slot.matches("[a-z0-9_]{1,63}")) {

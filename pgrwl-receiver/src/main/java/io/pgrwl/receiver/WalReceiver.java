@@ -138,7 +138,7 @@ public final class WalReceiver {
                         + " right server?", null);
             }
             new WalStream(conn, directory, segmentSize, settings.slot(), settings.statusInterval().toMillis(),
-                    this::stopRequested, state)
+                    settings.timeout().toMillis(), this::stopRequested, state)
                     .receive(start.position().segmentStart(segmentSize), start.timeline());
         } catch (ServerError e) {
             throw ReceiverException.transientFailure("replication command failed on " + conn.address() + ": "

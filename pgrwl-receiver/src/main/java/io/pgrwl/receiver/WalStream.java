@@ -34,6 +34,7 @@ final class WalStream {
     private final int segmentSize;
     private final String slot;
     private final long statusIntervalMillis;
+    private final long timeoutMillis;
     private final BooleanSupplier stopRequested;
     private final ReceiverState state;
     private final boolean trace = LOG.isLoggable(System.Logger.Level.TRACE);
@@ -46,12 +47,13 @@ final class WalStream {
     private long stopDeadline;
 
     WalStream(ReplicationConnection connection, WalDirectory directory, int segmentSize, String slot,
-              long statusIntervalMillis, BooleanSupplier stopRequested, ReceiverState state) {
+              long statusIntervalMillis, long timeoutMillis, BooleanSupplier stopRequested, ReceiverState state) {
         this.connection = connection;
         this.directory = directory;
         this.segmentSize = segmentSize;
         this.slot = slot;
         this.statusIntervalMillis = statusIntervalMillis;
+        this.timeoutMillis = timeoutMillis;
         this.stopRequested = stopRequested;
         this.state = state;
     }
@@ -176,11 +178,21 @@ final class WalStream {
     private End handleCopyStream(long start) throws IOException, ReceiverException {
         long blockPosition = start;
         long lastStatus = -1;
+        long lastServerMessage = System.currentTimeMillis();
+        boolean pinged = false;
         stillSending = true;
         while (true) {
             long now = System.currentTimeMillis();
             if (checkCopyStreamStop(blockPosition, now)) {
                 return new End(blockPosition, false);
+            }
+            checkServerAlive(now, lastServerMessage);
+            if (stillSending && timeoutMillis > 0 && !pinged && now - lastServerMessage >= timeoutMillis / 2) {
+                // the server has been silent for half the timeout: ask it for a reply, so that a healthy stream
+                // answers before the timeout whatever status_interval and wal_sender_timeout are
+                sendFeedback(blockPosition, now, true);
+                lastStatus = now;
+                pinged = true;
             }
             // --synchronous: fsync as soon as there is unflushed WAL, and report it at once. Unlike receivelog.c we
             // also report at once a position made durable by closing a completed segment (walfile is then NULL there,
@@ -202,8 +214,11 @@ final class WalStream {
                 sendFeedback(blockPosition, now, true);
                 lastStatus = now;
             }
-            CopyMessage message = connection.readCopy(sleepTime(now, lastStatus));
+            CopyMessage message = connection.readCopy(Math.min(sleepTime(now, lastStatus),
+                    untilTimeoutCheck(now, lastServerMessage, pinged)));
             while (message != null) {
+                lastServerMessage = System.currentTimeMillis();
+                pinged = false;
                 if (message instanceof CopyMessage.Done) {
                     return endOfCopyStream(blockPosition, true);
                 }
@@ -228,6 +243,28 @@ final class WalStream {
                 message = connection.readCopy(0);
             }
         }
+    }
+
+    /**
+     * {@code receiver.timeout}: a peer that stopped answering without closing the connection (a dead machine, a
+     * network path that drops everything) would otherwise keep pgrwl waiting for ever while a synchronous primary's
+     * commits wait for it. As PostgreSQL's walreceiver does with {@code wal_receiver_timeout}: drop and reconnect.
+     */
+    private void checkServerAlive(long now, long lastServerMessage) throws IOException {
+        if (stillSending && timeoutMillis > 0 && now - lastServerMessage >= timeoutMillis) {
+            throw new IOException("no message from the server for " + (now - lastServerMessage) / 1000 + " s, though"
+                    + " pgrwl asked for a reply (receiver.timeout is " + timeoutMillis / 1000 + " s): the connection"
+                    + " is taken for dead (a network path or a server that stopped answering); reconnecting");
+        }
+    }
+
+    /** @return milliseconds until the next timeout step (the ping at half the timeout, then the timeout itself) */
+    private long untilTimeoutCheck(long now, long lastServerMessage, boolean pinged) {
+        if (timeoutMillis <= 0 || !stillSending) {
+            return MAX_WAIT_MILLIS;
+        }
+        long next = lastServerMessage + (pinged ? timeoutMillis : timeoutMillis / 2);
+        return Math.max(1, next - now);
     }
 
     private long sleepTime(long now, long lastStatus) {

@@ -41,6 +41,7 @@ public final class ConfigDocument {
                 .put("slot", c.receiver().slot())
                 .put("no_loop", c.receiver().noLoop())
                 .put("status_interval", text(c.receiver().statusInterval()))
+                .put("timeout", text(c.receiver().timeout()))
                 .put("create_slot", c.receiver().createSlot())
                 .put("application_name", c.receiver().applicationName());
         Json storage = Json.object()

@@ -199,7 +199,8 @@ public final class ConfigLoader {
         Duration status = values.get("receiver.status_interval", Durations::parse, Duration.ofSeconds(10));
         PgrwlConfig.Receiver receiver = new PgrwlConfig.Receiver(slot, values.get("receiver.no_loop", ConfigValues::parseBool,
                 false), status, values.get("receiver.create_slot", ConfigValues::parseBool, true),
-                values.get("receiver.application_name", Function.identity(), slot));
+                values.get("receiver.application_name", Function.identity(), slot),
+                values.get("receiver.timeout", Durations::parse, Duration.ofSeconds(60)));
         PgrwlConfig.Log log = new PgrwlConfig.Log(
                 values.get("log.level", ConfigLoader::level, System.Logger.Level.INFO),
                 values.get("log.format", ConfigLoader::jsonFormat, false),

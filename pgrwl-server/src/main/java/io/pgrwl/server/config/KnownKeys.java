@@ -59,6 +59,7 @@ final class KnownKeys {
         k.put("receiver.slot", Type.STRING);
         k.put("receiver.no_loop", Type.BOOL);
         k.put("receiver.status_interval", Type.DURATION);
+        k.put("receiver.timeout", Type.DURATION);
         k.put("receiver.create_slot", Type.BOOL);
         k.put("receiver.application_name", Type.STRING);
         k.put("storage.name", Type.STRING);

@@ -72,7 +72,8 @@ public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage 
      * @param createSlot {@code receiver.create_slot}
      * @param applicationName {@code receiver.application_name}, defaults to the slot name
      */
-    public record Receiver(String slot, boolean noLoop, Duration statusInterval, boolean createSlot, String applicationName) {
+    public record Receiver(String slot, boolean noLoop, Duration statusInterval, boolean createSlot, String applicationName,
+                           Duration timeout) {
     }
 
     /**

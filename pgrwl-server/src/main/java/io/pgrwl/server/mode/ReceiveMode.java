@@ -63,6 +63,7 @@ public final class ReceiveMode {
         }
         ReceiverSettings settings = new ReceiverSettings(config.directory(), config.receiver().slot(),
                 config.receiver().createSlot(), config.receiver().noLoop(), config.receiver().statusInterval(),
+                config.receiver().timeout(),
                 Duration.ofSeconds(1), Duration.ofSeconds(30));
         WalReceiver receiver = new WalReceiver(settings, connection);
         Uploader uploader;
@@ -99,7 +100,7 @@ public final class ReceiveMode {
         LOG.log(System.Logger.Level.INFO, "pgrwl " + BuildInfo.version() + " receive mode: directory=" + config.directory()
                 + " slot=" + settings.slot() + " server=" + connection.address() + " user=" + connection.user()
                 + " application_name=" + connection.applicationName() + " status_interval="
-                + Durations.format(settings.statusInterval()));
+                + Durations.format(settings.statusInterval()) + " timeout=" + Durations.format(settings.timeout()));
         try {
             receiver.run();
             return 0;

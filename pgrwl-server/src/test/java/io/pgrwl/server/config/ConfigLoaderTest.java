@@ -37,8 +37,20 @@ class ConfigLoaderTest {
         assertTrue(c.receiver().noLoop(), "PGRWL_RECEIVER_NO_LOOP overrides");
         assertTrue(c.receiver().createSlot());
         assertEquals(Duration.ofSeconds(2), c.receiver().statusInterval());
+        assertEquals(Duration.ofSeconds(60), c.receiver().timeout(), "receiver.timeout defaults to 60s");
         assertEquals(System.Logger.Level.TRACE, c.log().level());
         assertTrue(c.log().json());
+    }
+
+    @Test
+    void receiverTimeoutIsADurationAndZeroTurnsItOff() throws Exception {
+        Path f = write("t.yml", "main:\n  directory: /d\nreceiver:\n  slot: s\n  timeout: 90s\n");
+        assertEquals(Duration.ofSeconds(90), loader(Map.of()).load(f, Mode.RECEIVE).receiver().timeout());
+        assertEquals(Duration.ZERO, loader(Map.of("PGRWL_RECEIVER_TIMEOUT", "0")).load(f, Mode.RECEIVE).receiver()
+                .timeout());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> loader(Map.of("PGRWL_RECEIVER_TIMEOUT", "soon")).load(f, Mode.RECEIVE));
+        assertTrue(String.join("\n", e.problems()).contains("receiver.timeout:"), e.getMessage());
     }
 
     @Test
