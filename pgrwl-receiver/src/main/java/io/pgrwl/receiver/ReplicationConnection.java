@@ -1,7 +1,6 @@
 package io.pgrwl.receiver;
 
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -11,9 +10,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.postgresql.core.BaseConnection;
 import org.postgresql.core.PGStream;
-import org.postgresql.core.QueryExecutorBase;
 
 /**
  * A physical replication connection: PgJDBC logs in (TLS, SCRAM, md5, its SSL options), then pgrwl speaks the
@@ -61,39 +58,18 @@ final class ReplicationConnection implements AutoCloseable {
      *
      * @throws SQLException as PgJDBC reports a failed connection or login
      */
-    static ReplicationConnection open(ConnectionSettings settings) throws SQLException {
+    static ReplicationConnection open(ConnectionSettings settings) throws SQLException, ReceiverException {
         Connection c = new org.postgresql.Driver().connect(settings.jdbcUrl(), settings.jdbcProperties());
         if (c == null) {
             throw new SQLException("PgJDBC did not accept the URL " + settings.jdbcUrl());
         }
         try {
-            PGStream s = pgStream(c);
-            return new ReplicationConnection(c, s, bufferedInput(s), settings.address());
-        } catch (ReflectiveOperationException | RuntimeException e) {
+            PGStream s = PgJdbcInternals.stream(c);
+            return new ReplicationConnection(c, s, PgJdbcInternals.bufferedInput(s), settings.address());
+        } catch (ReceiverException | SQLException | RuntimeException e) {
             c.close();
-            throw new SQLException("cannot reach the protocol stream inside PgJDBC " + org.postgresql.util.DriverInfo.DRIVER_VERSION
-                    + "; pgrwl is built against PgJDBC 42.7.x", e);
+            throw e;
         }
-    }
-
-    private static PGStream pgStream(Connection c) throws ReflectiveOperationException, SQLException {
-        // PgJDBC is an automatic module, so all of its packages are open to reflection.
-        Object executor = c.unwrap(BaseConnection.class).getQueryExecutor();
-        Field field = QueryExecutorBase.class.getDeclaredField("pgStream");
-        field.setAccessible(true);
-        return (PGStream) field.get(executor);
-    }
-
-    /**
-     * PgJDBC's buffered input of the stream: its {@code available()} is what is buffered plus what the socket has,
-     * without blocking. ({@code PGStream.hasMessagePending()} instead blocks up to 1 ms on a read when nothing is
-     * buffered, at the end of every burst, right before the fsync and the acknowledgement a committing client waits
-     * for.)
-     */
-    private static InputStream bufferedInput(PGStream s) throws ReflectiveOperationException {
-        Field field = PGStream.class.getDeclaredField("pgInput");
-        field.setAccessible(true);
-        return (InputStream) field.get(s);
     }
 
     String address() {

@@ -80,6 +80,7 @@ public final class WalReceiver {
      * @throws InterruptedException if the thread is interrupted while waiting to reconnect
      */
     public void run() throws ReceiverException, InterruptedException {
+        PgJdbcInternals.check();
         WalDirectory directory = WalDirectory.open(settings.directory());
         Backoff backoff = new Backoff(settings.reconnectMin(), settings.reconnectMax());
         int failures = 0;
