@@ -1,7 +1,7 @@
 /** The {@code s3} storage plugin: AWS S3 and S3-compatible servers. */
 @SuppressWarnings("module") // "s3" ends in a digit; the name is the design card's
 module io.pgrwl.plugins.s3 {
-    requires io.pgrwl.spi;
+    requires transitive io.pgrwl.spi; // the exported provider class shows SPI types
     requires software.amazon.awssdk.services.s3;
     requires software.amazon.awssdk.core;
     requires software.amazon.awssdk.awscore;
@@ -11,6 +11,8 @@ module io.pgrwl.plugins.s3 {
     requires software.amazon.awssdk.http.urlconnection;
     requires software.amazon.awssdk.utils;
     requires software.amazon.awssdk.identity.spi;
+    requires software.amazon.awssdk.retries;
+    requires software.amazon.awssdk.retries.api;
 
     exports io.pgrwl.plugins.s3;
 

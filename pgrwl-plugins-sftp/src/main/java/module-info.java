@@ -1,6 +1,6 @@
 /** The {@code sftp} storage plugin: a directory on an SSH server. */
 module io.pgrwl.plugins.sftp {
-    requires io.pgrwl.spi;
+    requires transitive io.pgrwl.spi; // the exported provider class shows SPI types
     requires org.apache.sshd.osgi;
     requires org.apache.sshd.sftp;
     requires org.slf4j;

@@ -52,6 +52,49 @@ class ResumeAndReconnectIT {
         Os.deleteTree(base);
     }
 
+    /**
+     * A crash between creating a segment's .partial and zero-filling it leaves an empty file, and a crash while
+     * zero-filling a short one of zeros; either is the newest file, so the next start resumes in it. pgrwl completes
+     * it and streams (as pg_receivewal does for an empty one); before, the empty one failed every start.
+     */
+    @Test
+    void completesAPartialWhoseZeroFillACrashInterrupted() throws Exception {
+        Path base = Os.tempDir("pgrwl-zerofill");
+        try (PgCluster pg = PgCluster.init(base, "primary", 1).start()) {
+            pg.execute("select pg_create_physical_replication_slot('pgrwl', true)", "create table t(id int)");
+            Path mine = base.resolve("pgrwl-wal");
+            Files.createDirectories(mine);
+            String empty = pg.queryOne("select pg_walfile_name(pg_current_wal_lsn())");
+            Files.createFile(mine.resolve(empty + ".partial"));
+            streamAndStop(base, pg, mine, "first");
+            assertEquals(1048576, Files.size(mine.resolve(empty)), "the empty .partial became a complete segment");
+
+            try (var partials = Files.list(mine)) {
+                for (Path p : partials.filter(p -> p.toString().endsWith(".partial")).toList()) {
+                    Files.delete(p);
+                }
+            }
+            pg.execute("insert into t values (0)"); // off the segment boundary, where pg_walfile_name names the last
+            String cutShort = pg.queryOne("select pg_walfile_name(pg_current_wal_lsn())");
+            Files.write(mine.resolve(cutShort + ".partial"), new byte[300_000]);
+            String log = streamAndStop(base, pg, mine, "second");
+            assertEquals(1048576, Files.size(mine.resolve(cutShort)), "the short one was completed too");
+            assertTrue(log.contains("its zero-filling was interrupted"), log);
+        }
+        Os.deleteTree(base);
+    }
+
+    private static String streamAndStop(Path base, PgCluster pg, Path wal, String name) throws Exception {
+        try (Pgrwl pgrwl = Pgrwl.receive(base, name, pg, Pgrwl.config(wal, "pgrwl")).start()) {
+            for (int i = 0; i < 3; i++) {
+                pg.execute("insert into t select generate_series(1, 1000)", "select pg_switch_wal()");
+            }
+            Slots.awaitFlushed(pg, "pgrwl", pg.queryOne("select pg_current_wal_lsn()"), Duration.ofMinutes(1));
+            assertEquals(0, pgrwl.stop(), pgrwl.logText());
+            return pgrwl.logText();
+        }
+    }
+
     @Test
     void reconnectsAfterWalsenderTerminationAndServerRestart() throws Exception {
         Path base = Os.tempDir("pgrwl-reconnect");

@@ -51,7 +51,9 @@ public interface Storage extends AutoCloseable {
      * Stores {@code content} under {@code name} only if no object of that name exists, deciding that atomically on
      * the backend, so of two writers racing for one name exactly one wins and the other learns of it: a local hard
      * link of the fsynced temporary file (which fails on an existing name), SFTP's rename (SFTP v3 refuses an
-     * existing target), S3's conditional {@code If-None-Match: *} PUT. A backend that cannot decide it atomically (an
+     * existing target; OpenSSH's sftp-server decides it atomically with a hard link, a server that looks first and
+     * then renames, as Apache MINA's does, leaves a short window), S3's conditional {@code If-None-Match: *} PUT.
+     * A put whose answer was lost and that the client sent again is recognised as its own and succeeds. A backend that cannot decide it atomically (an
      * S3-compatible server that ignores the condition) falls back to a look-up before the put and says so with a
      * warning once, when it is created. Otherwise as {@link #put}: atomic, durable when it returns, nothing visible
      * after a failure.

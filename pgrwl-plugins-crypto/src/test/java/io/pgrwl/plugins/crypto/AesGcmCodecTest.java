@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgrwl.spi.PluginConfig;
+import io.pgrwl.spi.Setting;
+import io.pgrwl.spi.SpiVersion;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -142,7 +145,19 @@ class AesGcmCodecTest {
         PluginConfig none = new PluginConfig("storage.encryption", Map.of("algo", "aes-256-gcm"), provider.secretKeys());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> provider.create(none));
         assertEquals("storage.encryption.pass: required", e.getMessage());
-        PluginConfig withPass = new PluginConfig("storage.encryption", Map.of("pass", "hunter2"), Set.of("pass"));
+        PluginConfig withPass = new PluginConfig("storage.encryption", Map.of("pass", "hunter2"), provider.secretKeys());
         assertTrue(!withPass.toString().contains("hunter2"), withPass.toString());
+    }
+
+    @Test
+    void providerDeclaresItsSettingsSuffixAndSpiVersion() throws IOException {
+        AesGcmCodecProvider provider = new AesGcmCodecProvider();
+        assertEquals(List.of(Setting.secret("pass")), provider.settings());
+        assertEquals(Set.of("pass"), provider.secretKeys());
+        assertEquals(SpiVersion.CURRENT, provider.spiVersion());
+        try (var codec = provider.create(new PluginConfig("storage.encryption", Map.of("pass", "hunter2"),
+                provider.secretKeys()))) {
+            assertEquals(codec.suffix(), provider.suffix());
+        }
     }
 }

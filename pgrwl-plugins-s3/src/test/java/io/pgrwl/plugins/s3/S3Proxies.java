@@ -32,11 +32,24 @@ final class S3Proxies {
 
     /** Creates {@code bucket} through {@code url} with a path-style admin client. */
     static void createBucket(String url, String bucket) {
-        try (S3Client admin = S3Client.builder().endpointOverride(URI.create(url)).region(Region.US_EAST_1)
+        try (S3Client admin = admin(url)) {
+            admin.createBucket(b -> b.bucket(bucket));
+        }
+    }
+
+    /** @return a path-style client of the server at {@code url}, apart from the storage under test; closed by the caller */
+    static S3Client admin(String url) {
+        return S3Client.builder().endpointOverride(URI.create(url)).region(Region.US_EAST_1)
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("access", "secret")))
-                .httpClient(UrlConnectionHttpClient.builder().build()).build()) {
-            admin.createBucket(b -> b.bucket(bucket));
+                .httpClient(UrlConnectionHttpClient.builder().build()).build();
+    }
+
+    /** @return the multipart uploads in progress in {@code bucket}: those started and neither completed nor aborted */
+    static java.util.List<String> uploadsInProgress(String url, String bucket) {
+        try (S3Client admin = admin(url)) {
+            return admin.listMultipartUploads(b -> b.bucket(bucket)).uploads().stream()
+                    .map(u -> u.key() + " " + u.uploadId()).toList();
         }
     }
 }

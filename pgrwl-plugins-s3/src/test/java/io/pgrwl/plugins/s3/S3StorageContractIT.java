@@ -1,11 +1,15 @@
 package io.pgrwl.plugins.s3;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.Storage;
 import io.pgrwl.spi.testing.StorageContract;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,18 +34,58 @@ class S3StorageContractIT extends StorageContract {
         proxy.stop();
     }
 
+    private String bucket;
+
+    private static String url() {
+        return "http://127.0.0.1:" + proxy.getPort();
+    }
+
     static Map<String, String> settings(String bucket) {
-        return Map.of("url", "http://127.0.0.1:" + proxy.getPort(), "bucket", bucket, "region", "us-east-1",
+        return Map.of("url", url(), "bucket", bucket, "region", "us-east-1",
                 "access_key_id", "access", "secret_access_key", "secret", "use_path_style", "true",
                 "part_size_mb", "5");
     }
 
     @Override
     protected Storage newStorage() throws Exception {
-        String bucket = "contract" + BUCKETS.incrementAndGet();
-        S3Proxies.createBucket("http://127.0.0.1:" + proxy.getPort(), bucket);
+        bucket = "contract" + BUCKETS.incrementAndGet();
+        S3Proxies.createBucket(url(), bucket);
         return new S3StorageProvider().create(new PluginConfig("storage.s3", settings(bucket),
-                Set.of("secret_access_key")));
+                new S3StorageProvider().secretKeys()));
+    }
+
+    @Override
+    protected boolean atomicCreateIfAbsent() {
+        return ((S3Storage) storage).atomicCreateIfAbsent();
+    }
+
+    /**
+     * s3proxy 4.1.0 with its in-memory store honours {@code If-None-Match: *} on PutObject and on
+     * CompleteMultipartUpload (it hands the condition to the store, which creates the object with a hard link), so the
+     * start-up check finds conditional writes working, says nothing, and leaves nothing behind.
+     */
+    @Test
+    void s3proxyHonoursConditionalWritesSoTheCheckAtStartUpIsSilent() throws Exception {
+        assertTrue(((S3Storage) storage).atomicCreateIfAbsent(), "s3proxy refuses a conditional re-creation");
+        try (LogCapture log = new LogCapture(S3Storage.class); Storage another = newStorage()) {
+            assertTrue(((S3Storage) another).atomicCreateIfAbsent());
+            assertEquals(List.of(), log.warnings());
+        }
+        try (var admin = S3Proxies.admin(url())) {
+            assertEquals(List.of(), admin.listObjectsV2(b -> b.bucket(bucket)).contents(), "no probe object is left");
+        }
+        assertEquals(List.of(), S3Proxies.uploadsInProgress(url(), bucket), "no probe upload is left");
+    }
+
+    /** A multipart upload that fails, or that the server refuses as a conditional write, is aborted: no parts remain. */
+    @Test
+    void failedAndRefusedMultipartUploadsAreAborted() throws Exception {
+        assertThrows(IOException.class, () -> storage.put("wal-archive/a", failingAfter(FAIL_AFTER, 1)));
+        assertEquals(List.of(), S3Proxies.uploadsInProgress(url(), bucket), "after a content stream failed");
+        storage.put("wal-archive/b", data(1000, 1));
+        assertThrows(FileAlreadyExistsException.class, () -> storage.putIfAbsent("wal-archive/b",
+                data(11L << 20, 2)));
+        assertEquals(List.of(), S3Proxies.uploadsInProgress(url(), bucket), "after a refused putIfAbsent");
     }
 
     @Test

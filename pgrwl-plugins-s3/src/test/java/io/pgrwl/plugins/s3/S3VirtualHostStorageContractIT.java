@@ -45,6 +45,11 @@ class S3VirtualHostStorageContractIT extends StorageContract {
                 "use_path_style", "false", "part_size_mb", "5"), Set.of("secret_access_key")));
     }
 
+    @Override
+    protected boolean atomicCreateIfAbsent() {
+        return ((S3Storage) storage).atomicCreateIfAbsent();
+    }
+
     @Test
     void bucketNamesResolveToLoopbackOnlyThroughTheTestHostsFile() throws Exception {
         assertEquals("127.0.0.1", InetAddress.getByName("vh1." + DOMAIN).getHostAddress());

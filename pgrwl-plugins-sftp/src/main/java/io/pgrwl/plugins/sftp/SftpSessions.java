@@ -54,6 +54,8 @@ final class SftpSessions implements AutoCloseable {
 
     /** The server was reached but refused us, or we refused it: retrying will not help until the setup changes. */
     static final class RefusedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
         RefusedException(String message, Throwable cause) {
             super(message, cause);
         }
@@ -74,9 +76,9 @@ final class SftpSessions implements AutoCloseable {
         client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
         client.setServerKeyVerifier(verifier(settings));
-        // A dead connection is noticed within about a minute even while no request is waiting.
+        // A dead connection is noticed within about a minute even while no request is waiting: a heartbeat every 15 s,
+        // given up after 3 unanswered (with the count set, MINA ignores its deprecated HEARTBEAT_REPLY_WAIT).
         CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, Duration.ofSeconds(15));
-        CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(client, Duration.ofSeconds(15));
         CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 3);
         CoreModuleProperties.AUTH_TIMEOUT.set(client, settings.connectTimeout().multipliedBy(3));
         client.start();
@@ -122,6 +124,11 @@ final class SftpSessions implements AutoCloseable {
                     + e.getMessage() + "); is it an OpenSSH or PEM key, and is " + s.section()
                     + ".pkey_pass its passphrase?", e);
         }
+    }
+
+    /** @return host:port of the server, for messages */
+    String address() {
+        return settings.address();
     }
 
     /** @return an SFTP channel for one caller; give it back with {@link #release} */

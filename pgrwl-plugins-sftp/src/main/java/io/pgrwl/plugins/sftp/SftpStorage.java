@@ -7,6 +7,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,12 +29,15 @@ import org.apache.sshd.sftp.common.SftpException;
 
 /**
  * Objects as files under a base directory of an SFTP server. A put writes a hidden temporary file, fsyncs it where the
- * server offers {@code fsync@openssh.com}, and renames it over the target ({@code posix-rename@openssh.com} on
- * OpenSSH's SFTP v3, an atomic overwriting rename on v5+), so readers see the old file or the complete new one.
- * Idempotent operations are retried once on a fresh connection when the pooled one turns out to be dead. Thread-safe.
+ * server offers {@code fsync@openssh.com} (a server that does not is warned about when the storage is opened), and
+ * renames it over the target ({@code posix-rename@openssh.com} on OpenSSH's SFTP v3, an atomic overwriting rename on
+ * v5+), so readers see the old file or the complete new one. {@link #putIfAbsent} renames with the plain rename, which
+ * refuses an existing target. Idempotent operations are retried once on a fresh connection when the pooled one turns
+ * out to be dead; nothing waits between attempts. Thread-safe.
  */
 final class SftpStorage implements Storage {
 
+    private static final System.Logger LOG = System.getLogger(SftpStorage.class.getName());
     private static final int WRITE_BUFFER = 32 * 1024;
 
     private final SftpSessions sessions;
@@ -66,7 +70,20 @@ final class SftpStorage implements Storage {
             throw new IllegalArgumentException(baseDirKey + ": \"" + baseDir + "\" is not a directory on the SFTP "
                     + "server; create it (writable by the SFTP user) first");
         }
+        if (!storage.idempotent(SftpStorage::offersFsync)) {
+            LOG.log(System.Logger.Level.WARNING, "The SFTP server " + sessions.address() + " does not offer "
+                    + "fsync@openssh.com, so pgrwl cannot make it write an uploaded file to disk before the file is "
+                    + "renamed into place: an upload is reported archived while its data may still be in the server's "
+                    + "memory, and a crash of the server's machine right after it can lose or truncate archived WAL. "
+                    + "Use a server that offers it (OpenSSH's sftp-server and internal-sftp do), or make the server's "
+                    + "file system write synchronously");
+        }
         return storage;
+    }
+
+    private static boolean offersFsync(SftpClient c) {
+        OpenSSHFsyncExtension fsync = c.getExtension(OpenSSHFsyncExtension.class);
+        return fsync != null && fsync.isSupported();
     }
 
     private String path(String name) {
@@ -75,6 +92,24 @@ final class SftpStorage implements Storage {
 
     @Override
     public ObjectInfo put(String name, InputStream content) throws IOException {
+        return store(name, content, false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Publishes the temporary file with the plain SFTP rename, which refuses an existing target: OpenSSH's
+     * sftp-server hard-links the file to the new name and unlinks the old one (link(2) fails on an existing name, so
+     * the check and the creation are one step); Apache MINA's server calls Java's {@code Files.move} without
+     * {@code REPLACE_EXISTING}, which looks for the target and then renames, so there two racing writers can both
+     * succeed (the later one replacing the earlier one's file).
+     */
+    @Override
+    public ObjectInfo putIfAbsent(String name, InputStream content) throws IOException {
+        return store(name, content, true);
+    }
+
+    private ObjectInfo store(String name, InputStream content, boolean ifAbsent) throws IOException {
         String target = path(name);
         int slash = target.lastIndexOf('/');
         String dir = slash < 0 ? "" : target.substring(0, slash + 1);
@@ -86,10 +121,17 @@ final class SftpStorage implements Storage {
             makeDirectories(c, name);
             try {
                 write(c, temp, content);
-                rename(c, temp, target);
+                if (ifAbsent) {
+                    renameIfAbsent(c, temp, target, name);
+                } else {
+                    rename(c, temp, target);
+                }
             } catch (IOException | RuntimeException e) {
                 if (!removeQuietly(c, temp, e)) {
                     orphans.add(temp);
+                }
+                if (e instanceof FileAlreadyExistsException) {
+                    reusable = true; // the server answered; the channel is fine
                 }
                 throw e;
             }
@@ -120,6 +162,27 @@ final class SftpStorage implements Storage {
             posix.posixRename(from, to);
         } else {
             c.rename(from, to, SftpClient.CopyMode.Atomic, SftpClient.CopyMode.Overwrite);
+        }
+    }
+
+    /**
+     * The plain rename (SFTP v3 {@code SSH_FXP_RENAME}; on v5+ without the overwrite flag), which servers refuse when
+     * the target exists: OpenSSH with {@code SSH_FX_FAILURE}, MINA with {@code SSH_FX_FILE_ALREADY_EXISTS}. A refusal
+     * whose target exists becomes {@link FileAlreadyExistsException}; any other failure is passed on.
+     */
+    private static void renameIfAbsent(SftpClient c, String from, String to, String name) throws IOException {
+        try {
+            c.rename(from, to);
+        } catch (SftpException e) {
+            boolean refused = e.getStatus() == SftpConstants.SSH_FX_FAILURE
+                    || e.getStatus() == SftpConstants.SSH_FX_FILE_ALREADY_EXISTS;
+            if (refused && statOrEmpty(c, to).isPresent()) {
+                FileAlreadyExistsException exists = new FileAlreadyExistsException(name, null, "an object of that name "
+                        + "already exists on the SFTP server (" + to + "); it was left as it was");
+                exists.initCause(e);
+                throw exists;
+            }
+            throw e;
         }
     }
 

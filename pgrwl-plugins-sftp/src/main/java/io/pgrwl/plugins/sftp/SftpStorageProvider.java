@@ -1,23 +1,38 @@
 package io.pgrwl.plugins.sftp;
 
 import io.pgrwl.spi.PluginConfig;
+import io.pgrwl.spi.Setting;
+import io.pgrwl.spi.SpiVersion;
 import io.pgrwl.spi.Storage;
 import io.pgrwl.spi.StorageProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
+import java.util.List;
 
 /**
  * {@code sftp}: objects as files under a directory of an SSH server. Keys ({@code storage.sftp.*}): {@code host},
  * {@code port} (22), {@code user}, {@code pass} and/or {@code pkey_path} (+ {@code pkey_pass}), {@code base_dir}
  * (relative to the login directory unless absolute), {@code known_hosts} (default {@code ~/.ssh/known_hosts}),
- * {@code insecure_ignore_host_key} (false), {@code connect_timeout} (seconds, 10). Stateless; thread-safe.
+ * {@code insecure_ignore_host_key} (false), {@code connect_timeout} (seconds, 10). Stateless; thread-safe;
+ * {@link #create} blocks while it connects and logs in.
  */
 public final class SftpStorageProvider implements StorageProvider {
 
     private static final System.Logger LOG = System.getLogger(SftpStorageProvider.class.getName());
+
+    private static final List<Setting> SETTINGS = List.of(
+            Setting.of("host", Setting.Type.STRING),
+            Setting.of("port", Setting.Type.INT),
+            Setting.of("user", Setting.Type.STRING),
+            Setting.secret("pass"),
+            Setting.of("pkey_path", Setting.Type.STRING),
+            Setting.secret("pkey_pass"),
+            Setting.of("base_dir", Setting.Type.STRING),
+            Setting.of("known_hosts", Setting.Type.STRING),
+            Setting.of("insecure_ignore_host_key", Setting.Type.BOOL),
+            Setting.of("connect_timeout", Setting.Type.INT));
 
     /** Used by {@link java.util.ServiceLoader}. */
     public SftpStorageProvider() {
@@ -28,9 +43,15 @@ public final class SftpStorageProvider implements StorageProvider {
         return "sftp";
     }
 
+    /** @return every key {@link #create} reads; {@code pass} and {@code pkey_pass} are secret */
     @Override
-    public Set<String> secretKeys() {
-        return Set.of("pass", "pkey_pass");
+    public List<Setting> settings() {
+        return SETTINGS;
+    }
+
+    @Override
+    public int spiVersion() {
+        return SpiVersion.CURRENT;
     }
 
     @Override

@@ -1,6 +1,9 @@
 package io.pgrwl.plugins.sftp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgrwl.spi.Storage;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,12 +18,20 @@ import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.sftp.SftpModuleProperties;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The sftp storage against an in-process Apache MINA SSHD server (SFTP v6, EC host key) on a loopback port. */
+/**
+ * The sftp storage against an in-process Apache MINA SSHD server (SFTP v6, EC host key) on a loopback port.
+ *
+ * <p>MINA's server refuses a rename onto an existing name, but not atomically: it calls Java's {@code Files.move}
+ * without {@code REPLACE_EXISTING}, which looks for the target and then renames, so two renames racing for one name
+ * can both succeed. So {@link #atomicCreateIfAbsent()} answers false for it, and the contract's race case is left to
+ * OpenSSH's sftp-server, whose rename links (atomic); every other putIfAbsent case runs here.
+ */
 class MinaSftpStorageContractIT extends SftpServerContract {
 
     private static final String USER = "archiver";
@@ -31,6 +42,11 @@ class MinaSftpStorageContractIT extends SftpServerContract {
     private static Path root;
     private static SshServer server;
     private static String hostKey;
+
+    @Override
+    protected boolean atomicCreateIfAbsent() {
+        return false;
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -43,17 +59,22 @@ class MinaSftpStorageContractIT extends SftpServerContract {
         Files.copy(dir.resolve("client_ecdsa.pub"), dir.resolve("authorized_keys"));
         SimpleGeneratorHostKeyProvider hostKeys = new SimpleGeneratorHostKeyProvider(dir.resolve("hostkey.ser"));
         hostKeys.setAlgorithm("EC");
-        server = SshServer.setUpDefaultServer();
-        server.setHost("127.0.0.1");
-        server.setPort(0);
-        server.setKeyPairProvider(hostKeys);
-        server.setPasswordAuthenticator((u, p, s) -> USER.equals(u) && PASSWORD.equals(p));
-        server.setPublickeyAuthenticator(new AuthorizedKeysAuthenticator(dir.resolve("authorized_keys")));
-        server.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder().build()));
-        server.setFileSystemFactory(new VirtualFileSystemFactory(root));
+        server = server(hostKeys);
         server.start();
         hostKey = PublicKeyEntry.toString(hostKeys.loadKeys(null).iterator().next().getPublic());
         Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + server.getPort() + " " + hostKey + "\n");
+    }
+
+    private static SshServer server(SimpleGeneratorHostKeyProvider hostKeys) {
+        SshServer s = SshServer.setUpDefaultServer();
+        s.setHost("127.0.0.1");
+        s.setPort(0);
+        s.setKeyPairProvider(hostKeys);
+        s.setPasswordAuthenticator((u, p, session) -> USER.equals(u) && PASSWORD.equals(p));
+        s.setPublickeyAuthenticator(new AuthorizedKeysAuthenticator(dir.resolve("authorized_keys")));
+        s.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder().build()));
+        s.setFileSystemFactory(new VirtualFileSystemFactory(root));
+        return s;
     }
 
     @AfterAll
@@ -93,6 +114,40 @@ class MinaSftpStorageContractIT extends SftpServerContract {
     @Override
     protected void dropConnections() throws Exception {
         server.getActiveSessions().forEach(s -> s.close(true));
+    }
+
+    @Override
+    protected Path onDisk(String baseDir) {
+        return root.resolve(baseDir.substring(1)); // base_dir is "/archiveN" in the server's virtual file system
+    }
+
+    /**
+     * A server without {@code fsync@openssh.com} (MINA told to offer only posix-rename and hardlink) is used, with a
+     * warning when the storage is opened that says what is at risk and what to do.
+     */
+    @Test
+    void aServerWithoutFsyncIsUsedWithAWarningAtStartUp() throws Exception {
+        SshServer noFsync = server(new SimpleGeneratorHostKeyProvider(dir.resolve("hostkey.ser")));
+        SftpModuleProperties.OPENSSH_EXTENSIONS.set(noFsync, "posix-rename@openssh.com=1,hardlink@openssh.com=1");
+        noFsync.start();
+        try {
+            Map<String, String> s = new java.util.HashMap<>(freshSettings());
+            s.put("port", Integer.toString(noFsync.getPort()));
+            s.put("insecure_ignore_host_key", "true");
+            s.remove("known_hosts");
+            s.put("pass", PASSWORD);
+            List<String> warnings;
+            try (LogCapture log = new LogCapture(SftpStorage.class); Storage unsynced = create(s)) {
+                unsynced.put("wal-archive/000000010000000000000001", new java.io.ByteArrayInputStream(new byte[] {1}));
+                warnings = log.warnings();
+            }
+            assertEquals(1, warnings.size(), "one warning, when the storage is opened: " + warnings);
+            String w = warnings.get(0);
+            assertTrue(w.contains("127.0.0.1:" + noFsync.getPort()) && w.contains("does not offer fsync@openssh.com")
+                    && w.contains("crash") && w.contains("Use a server that offers it"), w);
+        } finally {
+            noFsync.stop(true);
+        }
     }
 
     @Test

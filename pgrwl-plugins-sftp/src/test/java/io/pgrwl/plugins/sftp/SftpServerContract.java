@@ -11,12 +11,16 @@ import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.Storage;
 import io.pgrwl.spi.testing.StorageContract;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,6 +44,12 @@ abstract class SftpServerContract extends StorageContract {
     /** Makes the server drop every open connection. */
     protected abstract void dropConnections() throws Exception;
 
+    /** @return where the directory that {@code base_dir} names on the server is on this machine's disk */
+    protected abstract Path onDisk(String baseDir);
+
+    /** The {@code base_dir} of {@link #storage}. */
+    private String baseDir;
+
     protected static Storage create(Map<String, String> settings) throws Exception {
         return new SftpStorageProvider().create(new PluginConfig("storage.sftp", settings,
                 new SftpStorageProvider().secretKeys()));
@@ -49,7 +59,34 @@ abstract class SftpServerContract extends StorageContract {
     protected Storage newStorage() throws Exception {
         Map<String, String> s = new HashMap<>(freshSettings());
         s.putAll(keySettings());
+        baseDir = s.get("base_dir");
         return create(s);
+    }
+
+    /** The listing skips temporary files; the server's directory must not hold any either. */
+    @Test
+    void refusedAndFailedPutsLeaveNoTemporaryFileOnTheServer() throws Exception {
+        storage.put("wal-archive/000000010000000000000001", new ByteArrayInputStream(bytes("first")));
+        assertThrows(FileAlreadyExistsException.class, () -> storage.putIfAbsent(
+                "wal-archive/000000010000000000000001", new ByteArrayInputStream(bytes("second"))));
+        assertThrows(IOException.class, () -> storage.put("wal-archive/000000010000000000000002",
+                failingAfter(100_000, 1)));
+        assertThrows(IOException.class, () -> storage.putIfAbsent("wal-archive/000000010000000000000003",
+                failingAfter(100_000, 2)));
+        try (Stream<Path> files = Files.list(onDisk(baseDir).resolve("wal-archive"))) {
+            assertEquals(List.of("000000010000000000000001"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        assertArrayEquals(bytes("first"), read(storage, "wal-archive/000000010000000000000001"));
+    }
+
+    /** Both test servers offer fsync@openssh.com, so opening a storage warns about nothing. */
+    @Test
+    void aServerThatOffersFsyncIsOpenedWithoutWarnings() throws Exception {
+        try (LogCapture log = new LogCapture(SftpStorage.class); Storage another = newStorage()) {
+            assertEquals(List.of(), another.list(""));
+            assertEquals(List.of(), log.warnings());
+        }
     }
 
     private static byte[] bytes(String s) {

@@ -55,7 +55,7 @@ public final class ConfigDocument {
                         .put("max_concurrency", s.maxConcurrency()))
                 .put("retention", Json.object().put("enable", s.keepPeriod() != null)
                         .put("sync_interval", text(s.retentionInterval())).put("keep_period", s.keepPeriod()));
-        if (s.localDirectory() != null) {
+        if (s.localDirectory() != null && !"local".equals(s.name())) { // else it is among the provider's settings
             storage.put("local", Json.object().put("directory", s.localDirectory()));
         }
         if (s.name() != null && !s.providerSettings().isEmpty()) {
