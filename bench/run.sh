@@ -35,7 +35,7 @@ fi
 if [ -z "${JAVA_HOME:-}" ]; then
   for j in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do [ -x "$j/bin/javac" ] && { export JAVA_HOME=$j; break; }; done
 fi
-image=$top/jlink/target/pgrwl
+image=${PGRWL_IMAGE:-$top/jlink/target/pgrwl}   # PGRWL_IMAGE: another image, e.g. an older build, for comparison
 if [ -n "$build" ]; then
   echo "bench: building the runtime image (mvn -q package -DskipTests)"
   mvn -B -q -ntp package -DskipTests >/dev/null

@@ -96,8 +96,6 @@ public record ConnectionSettings(String host, int port, String user, String pass
         p.setProperty("preferQueryMode", "simple");
         p.setProperty("ApplicationName", applicationName);
         p.setProperty("sslmode", sslMode);
-        // libpq's TLS handling, plus what the receive loop needs to see encrypted bytes that arrived (TlsSocketTracker)
-        p.setProperty("sslfactory", TlsSocketTracker.class.getName());
         p.setProperty("gssEncMode", "disable");
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("connectTimeout", Long.toString(connectTimeout.toSeconds()));

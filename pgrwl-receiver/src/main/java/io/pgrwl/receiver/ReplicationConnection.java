@@ -2,7 +2,6 @@ package io.pgrwl.receiver;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -32,24 +31,15 @@ final class ReplicationConnection implements AutoCloseable {
     /** How long the rest of a message may take once its first byte has arrived. */
     private static final int MESSAGE_BODY_TIMEOUT_MILLIS = 60_000;
 
-    /**
-     * How long to let a TLS record that has begun to arrive complete, when deciding whether more WAL is coming before
-     * the fsync: long enough for the rest of a record in flight on a busy link, short enough that a record that is not
-     * data (a TLS key update) costs a commit no more than this.
-     */
-    private static final int TLS_RECORD_WAIT_MILLIS = 5;
-
     private final Connection jdbc;
     private final PGStream stream;
     private final InputStream input;
-    private final Socket plainBeneathTls;
     private final String address;
 
     private ReplicationConnection(Connection jdbc, PGStream stream, InputStream input, String address) {
         this.jdbc = jdbc;
         this.stream = stream;
         this.input = input;
-        this.plainBeneathTls = TlsSocketTracker.plainSocketBeneath(stream.getSocket());
         this.address = address;
     }
 
@@ -144,15 +134,16 @@ final class ReplicationConnection implements AutoCloseable {
 
     /**
      * Whether a message has begun to arrive, decided without waiting, as {@code PQgetCopyData(conn, &buf, 1)} does
-     * for {@code pg_receivewal}: bytes buffered or readable in the socket. Under TLS, bytes still encrypted in the
-     * plain socket are given a few milliseconds to become a decrypted record.
+     * for {@code pg_receivewal}: bytes buffered, or readable in the socket.
+     *
+     * <p>Under TLS the socket counts only bytes already decrypted, so records still encrypted in the kernel's buffer
+     * read as "nothing more": the burst so far is fsynced and acknowledged, and the rest is read in the next round.
+     * That errs on the safe side (an earlier fsync, never a later one). Looking at the plain socket beneath the TLS one
+     * and waiting a few milliseconds for such a record to decrypt was measured and lost: sync-commit TPS at one client
+     * fell to 0.60-0.68 of pg_receivewal's, against 0.92 without the wait (docs/benchmarks.md).
      */
     private boolean readableNow() throws IOException {
-        if (input.available() > 0) {
-            return true;
-        }
-        return plainBeneathTls != null && plainBeneathTls.getInputStream().available() > 0
-                && awaitReadable(TLS_RECORD_WAIT_MILLIS);
+        return input.available() > 0;
     }
 
     private boolean awaitReadable(long waitMillis) throws IOException {
