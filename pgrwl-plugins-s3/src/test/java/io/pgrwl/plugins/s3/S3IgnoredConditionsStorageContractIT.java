@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.Storage;
+import io.pgrwl.spi.testing.LogCapture;
 import io.pgrwl.spi.testing.StorageContract;
 import java.io.ByteArrayInputStream;
 import java.nio.file.FileAlreadyExistsException;
