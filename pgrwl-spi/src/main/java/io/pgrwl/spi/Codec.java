@@ -8,7 +8,9 @@ import java.io.OutputStream;
  * A streaming transform of archived objects with a file suffix: compression ({@code .gz}, {@code .zst}) or encryption
  * ({@code .aes}). Suffixes chain in the order codecs are applied: {@code NAME.zst.aes} was compressed, then encrypted.
  *
- * <p>Implementations are thread-safe: many streams may be open at once. Streams themselves are not thread-safe.
+ * <p>Implementations are thread-safe: many streams may be open at once. Streams themselves are not thread-safe and
+ * block only as the streams they wrap do (CPU work apart); they hold no thread of their own. A codec keeps nothing
+ * durable: what reaches the disk or the wire is the wrapped stream's business.
  */
 public interface Codec extends AutoCloseable {
 

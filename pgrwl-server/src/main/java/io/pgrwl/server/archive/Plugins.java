@@ -157,7 +157,7 @@ public final class Plugins {
      * A provider built against other interfaces would fail later, in the middle of an upload, with an
      * AbstractMethodError or a silently different meaning: refuse it now, naming both versions.
      */
-    private static <T> void requireSpiVersion(T provider, ToIntFunction<T> spiVersion, Class<T> type, String where) {
+    static <T> void requireSpiVersion(T provider, ToIntFunction<T> spiVersion, Class<T> type, String where) {
         int version;
         try {
             version = spiVersion.applyAsInt(provider);
