@@ -300,8 +300,39 @@ final class ReplicationConnection implements AutoCloseable {
             return Optional.of(new String(rows.get(row)[index], StandardCharsets.UTF_8));
         }
 
-        byte[] bytes(int row, String column) {
-            return rows.get(row)[columns.indexOf(column)];
+        /** @throws MalformedReplyException when the value is missing */
+        String requireText(String command, String column) {
+            return text(0, column).orElseThrow(() -> new MalformedReplyException(command, "has no " + column
+                    + (rows.isEmpty() ? " (no row)" : ""), null));
+        }
+
+        /** @throws MalformedReplyException when the value is missing or not a whole number */
+        int requireInt(String command, String column) {
+            String text = requireText(command, column);
+            try {
+                return Integer.parseInt(text.trim());
+            } catch (NumberFormatException e) {
+                throw new MalformedReplyException(command, "has " + column + " \"" + text + "\", not a number", e);
+            }
+        }
+
+        /** @throws MalformedReplyException when the value is missing or not a WAL position */
+        Lsn requireLsn(String command, String column) {
+            String text = requireText(command, column);
+            try {
+                return Lsn.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new MalformedReplyException(command, "has " + column + " \"" + text + "\", not a WAL position", e);
+            }
+        }
+
+        /** @throws MalformedReplyException when the value is missing */
+        byte[] requireBytes(String command, String column) {
+            int index = columns.indexOf(column);
+            if (index < 0 || rows.isEmpty() || rows.get(0)[index] == null) {
+                throw new MalformedReplyException(command, "has no " + column, null);
+            }
+            return rows.get(0)[index];
         }
 
         boolean isEmpty() {

@@ -122,9 +122,9 @@ public final class WalReceiver {
         try (conn) {
             int segmentSize = checkServer(conn);
             QueryResult identity = conn.query("IDENTIFY_SYSTEM");
-            String systemId = identity.text(0, "systemid").orElseThrow();
-            int serverTimeline = Integer.parseInt(identity.text(0, "timeline").orElseThrow());
-            Lsn serverPosition = Lsn.parse(identity.text(0, "xlogpos").orElseThrow());
+            String systemId = identity.requireText("IDENTIFY_SYSTEM", "systemid");
+            int serverTimeline = identity.requireInt("IDENTIFY_SYSTEM", "timeline");
+            Lsn serverPosition = identity.requireLsn("IDENTIFY_SYSTEM", "xlogpos");
             directory.verifyIdentity(systemId, segmentSize);
             state.systemIdentifier = systemId;
             state.segmentSize = segmentSize;
@@ -141,6 +141,10 @@ public final class WalReceiver {
             new WalStream(conn, directory, segmentSize, settings.slot(), settings.statusInterval().toMillis(),
                     settings.timeout().toMillis(), this::stopRequested, state)
                     .receive(start.position().segmentStart(segmentSize), start.timeline());
+        } catch (MalformedReplyException e) {
+            throw ReceiverException.fatal("the server at " + conn.address() + " sent a reply pgrwl cannot read: "
+                    + e.getMessage() + ". Is pgrwl connected to PostgreSQL 15 or newer directly (not through a proxy"
+                    + " or pooler that rewrites replication replies)?", e);
         } catch (ServerError e) {
             throw ReceiverException.transientFailure("replication command failed on " + conn.address() + ": "
                     + e.describe(), e);
@@ -183,9 +187,14 @@ public final class WalReceiver {
 
     /** @return the segment size; throws fatal for a server older than 15 */
     private int checkServer(ReplicationConnection conn) throws IOException, ReceiverException {
-        checkVersion(conn.query("SHOW server_version_num").text(0, "server_version_num").orElse("0"), conn.address());
-        String text = conn.query("SHOW wal_segment_size").text(0, "wal_segment_size").orElse("");
-        return SegmentSize.parse(text);
+        checkVersion(Integer.toString(conn.query("SHOW server_version_num").requireInt("SHOW server_version_num",
+                "server_version_num")), conn.address());
+        String text = conn.query("SHOW wal_segment_size").requireText("SHOW wal_segment_size", "wal_segment_size");
+        try {
+            return SegmentSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedReplyException("SHOW wal_segment_size", "is unusable: " + e.getMessage(), e);
+        }
     }
 
     /** @throws ReceiverException fatal for a server older than PostgreSQL 15 */
@@ -223,6 +232,7 @@ public final class WalReceiver {
         if (restart.isEmpty() || tli.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new StartPoint(Lsn.parse(restart.get()), Integer.parseInt(tli.get())));
+        String command = "READ_REPLICATION_SLOT " + slot;
+        return Optional.of(new StartPoint(r.requireLsn(command, "restart_lsn"), r.requireInt(command, "restart_tli")));
     }
 }

@@ -142,8 +142,8 @@ final class WalStream {
             return Optional.empty();
         }
         QueryResult r = result.get();
-        int newTimeline = Integer.parseInt(r.text(0, "next_tli").orElseThrow());
-        Lsn newStart = Lsn.parse(r.text(0, "next_tli_startpos").orElseThrow());
+        int newTimeline = r.requireInt("START_REPLICATION (end of timeline)", "next_tli");
+        Lsn newStart = r.requireLsn("START_REPLICATION (end of timeline)", "next_tli_startpos");
         // the same sanity checks as ReceiveXlogStream
         if (newTimeline <= timeline) {
             throw ReceiverException.transientFailure("server reported unexpected next timeline " + newTimeline
@@ -170,7 +170,7 @@ final class WalStream {
             throw ReceiverException.transientFailure("server reported unexpected history file name for timeline "
                     + tli + ": " + reported, null);
         }
-        directory.writeHistory(expected, r.bytes(0, "content"));
+        directory.writeHistory(expected, r.requireBytes("TIMELINE_HISTORY " + tli, "content"));
         LOG.log(System.Logger.Level.INFO, "wrote timeline history file " + expected);
         state.completedFiles.accept(directory.path().resolve(expected));
     }
