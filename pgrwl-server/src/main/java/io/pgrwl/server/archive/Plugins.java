@@ -1,6 +1,7 @@
 package io.pgrwl.server.archive;
 
 import io.pgrwl.spi.CodecProvider;
+import io.pgrwl.spi.Provider;
 import io.pgrwl.spi.RetentionPolicyProvider;
 import io.pgrwl.spi.Setting;
 import io.pgrwl.spi.SpiVersion;
@@ -20,8 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -85,10 +84,9 @@ public final class Plugins {
         List<Found<RetentionPolicyProvider>> retentions = new ArrayList<>();
         List<Broken> broken = new ArrayList<>();
         ModuleLayer boot = ModuleLayer.boot();
-        collect(boot, StorageProvider.class, StorageProvider::name, StorageProvider::spiVersion, "built-in", storages);
-        collect(boot, CodecProvider.class, CodecProvider::name, CodecProvider::spiVersion, "built-in", codecs);
-        collect(boot, RetentionPolicyProvider.class, RetentionPolicyProvider::name,
-                RetentionPolicyProvider::spiVersion, "built-in", retentions);
+        collect(boot, StorageProvider.class, "built-in", storages);
+        collect(boot, CodecProvider.class, "built-in", codecs);
+        collect(boot, RetentionPolicyProvider.class, "built-in", retentions);
         for (Path dir : pluginDirectories(pluginsDirectory, broken)) {
             try {
                 ModuleLayer layer = layerOf(dir);
@@ -96,10 +94,9 @@ public final class Plugins {
                 List<Found<StorageProvider>> s = new ArrayList<>();
                 List<Found<CodecProvider>> c = new ArrayList<>();
                 List<Found<RetentionPolicyProvider>> r = new ArrayList<>();
-                collect(layer, StorageProvider.class, StorageProvider::name, StorageProvider::spiVersion, origin, s);
-                collect(layer, CodecProvider.class, CodecProvider::name, CodecProvider::spiVersion, origin, c);
-                collect(layer, RetentionPolicyProvider.class, RetentionPolicyProvider::name,
-                        RetentionPolicyProvider::spiVersion, origin, r);
+                collect(layer, StorageProvider.class, origin, s);
+                collect(layer, CodecProvider.class, origin, c);
+                collect(layer, RetentionPolicyProvider.class, origin, r);
                 if (s.isEmpty() && c.isEmpty() && r.isEmpty()) {
                     throw new IllegalStateException("no storage, codec or retention provider in it (a plugin jar"
                             + " declares 'provides io.pgrwl.spi.StorageProvider', 'CodecProvider' or"
@@ -141,15 +138,15 @@ public final class Plugins {
         return ModuleLayer.boot().defineModulesWithOneLoader(cf, ClassLoader.getSystemClassLoader());
     }
 
-    private static <T> void collect(ModuleLayer layer, Class<T> type, Function<T, String> name,
-                                    ToIntFunction<T> spiVersion, String origin, List<Found<T>> into) {
+    private static <T extends Provider> void collect(ModuleLayer layer, Class<T> type, String origin,
+                                                     List<Found<T>> into) {
         ServiceLoader.load(layer, type).stream()
                 .filter(p -> p.type().getModule().getLayer() == layer)
                 .forEach(p -> {
                     T provider = p.get();
                     String where = origin + " (module " + p.type().getModule().getName() + ")";
-                    requireSpiVersion(provider, spiVersion, type, where);
-                    into.add(new Found<>(name.apply(provider), provider, where));
+                    requireSpiVersion(provider, type, where);
+                    into.add(new Found<>(provider.name(), provider, where));
                 });
     }
 
@@ -157,10 +154,10 @@ public final class Plugins {
      * A provider built against other interfaces would fail later, in the middle of an upload, with an
      * AbstractMethodError or a silently different meaning: refuse it now, naming both versions.
      */
-    static <T> void requireSpiVersion(T provider, ToIntFunction<T> spiVersion, Class<T> type, String where) {
+    static void requireSpiVersion(Provider provider, Class<?> type, String where) {
         int version;
         try {
-            version = spiVersion.applyAsInt(provider);
+            version = provider.spiVersion();
         } catch (AbstractMethodError e) {
             throw new IllegalStateException(where + ": " + provider.getClass().getName() + " was built for an older"
                     + " pgrwl (plugin interface version 1, this pgrwl has " + SpiVersion.CURRENT + "); install the"

@@ -64,15 +64,14 @@ class PluginsTest {
 
     @Test
     void aProviderBuiltForAnotherSpiVersionIsRefusedNamingBothVersions() {
-        Plugins.requireSpiVersion(codecOfVersion(SpiVersion.CURRENT), CodecProvider::spiVersion, CodecProvider.class,
-                "plugins/lz4");
+        Plugins.requireSpiVersion(codecOfVersion(SpiVersion.CURRENT), CodecProvider.class, "plugins/lz4");
         IllegalStateException newer = assertThrows(IllegalStateException.class, () -> Plugins.requireSpiVersion(
-                codecOfVersion(SpiVersion.CURRENT + 1), CodecProvider::spiVersion, CodecProvider.class, "plugins/lz4"));
+                codecOfVersion(SpiVersion.CURRENT + 1), CodecProvider.class, "plugins/lz4"));
         assertTrue(newer.getMessage().startsWith("plugins/lz4: "), newer.getMessage());
         assertTrue(newer.getMessage().contains("CodecProvider version " + (SpiVersion.CURRENT + 1) + ", this pgrwl has"
                 + " version " + SpiVersion.CURRENT), newer.getMessage());
         IllegalStateException older = assertThrows(IllegalStateException.class, () -> Plugins.requireSpiVersion(
-                codecOfVersion(-1), CodecProvider::spiVersion, CodecProvider.class, "plugins/lz4"));
+                codecOfVersion(-1), CodecProvider.class, "plugins/lz4"));
         assertTrue(older.getMessage().contains("was built for an older pgrwl (plugin interface version 1, this pgrwl"
                 + " has " + SpiVersion.CURRENT + ")"), older.getMessage());
     }
