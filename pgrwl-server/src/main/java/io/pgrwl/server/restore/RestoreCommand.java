@@ -55,6 +55,17 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--cacert", paramLabel = "FILE", description = "PEM CA certificate(s) to trust for https")
     Path caCert;
 
+    @Option(names = "--no-prefetch", description = "fetch only the file asked for: no spool, no prefetcher")
+    boolean noPrefetch;
+
+    @Option(names = "--prefetch", defaultValue = "8", paramLabel = "N",
+            description = "segments to fetch ahead of recovery into the spool (default: ${DEFAULT-VALUE})")
+    int prefetch = 8;
+
+    @Option(names = "--prefetch-bytes", defaultValue = "256MiB", paramLabel = "SIZE",
+            description = "at most this much in the spool, at least one segment (default: ${DEFAULT-VALUE})")
+    String prefetchBytes = "256MiB";
+
     @Parameters(index = "0", paramLabel = "%f", description = "the WAL file name PostgreSQL asks for")
     String walFileName;
 
@@ -79,6 +90,10 @@ public final class RestoreCommand implements Callable<Integer> {
         java.util.List<String> positional = new java.util.ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--no-prefetch")) {
+                c.noPrefetch = true;
+                continue;
+            }
             if (!a.startsWith("-")) {
                 positional.add(a);
                 continue;
@@ -94,6 +109,14 @@ public final class RestoreCommand implements Callable<Integer> {
                 case "--timeout" -> c.timeout = value;
                 case "--token-file" -> c.tokenFile = Path.of(value);
                 case "--cacert" -> c.caCert = Path.of(value);
+                case "--prefetch" -> {
+                    try {
+                        c.prefetch = Integer.parseInt(value);
+                    } catch (NumberFormatException e) {
+                        return java.util.Optional.empty();
+                    }
+                }
+                case "--prefetch-bytes" -> c.prefetchBytes = value;
                 default -> {
                     return java.util.Optional.empty();
                 }
@@ -112,21 +135,101 @@ public final class RestoreCommand implements Callable<Integer> {
         PrintWriter err = spec == null ? new PrintWriter(System.err, true) : spec.commandLine().getErr();
         WalDownload download;
         Duration limit;
+        String token;
+        long spoolBytes;
         try {
             limit = Durations.parse(timeout);
             if (!WalFileName.isServable(walFileName)) {
                 throw new IllegalArgumentException("\"" + walFileName + "\" is not a WAL file name; use %f");
             }
+            if (prefetch < 1) {
+                throw new IllegalArgumentException("--prefetch " + prefetch + ": must be at least 1 (to turn"
+                        + " prefetching off, use --no-prefetch)");
+            }
+            spoolBytes = ByteSize.parse(prefetchBytes);
+            token = token(tokenFile);
             download = new WalDownload(caCert == null ? null : TrustedCertificates.sslContext(caCert),
-                    ServeAddress.parse(serveAddress), token(), walFileName, target);
+                    ServeAddress.parse(serveAddress), token, walFileName, target);
         } catch (IllegalArgumentException | IOException | java.security.GeneralSecurityException e) {
             err.println("pgrwl restore-command: " + e.getMessage());
             return EXIT_ABORT_RECOVERY;
         }
-        return new Retrying(download, limit, err).run();
+        java.util.Optional<Spool> spool = noPrefetch || !WalFileName.isSegment(walFileName)
+                ? java.util.Optional.empty() : Spool.forRestore(target, Path.of(""));
+        if (spool.isPresent() && takeSpooled(spool.get(), err)) {
+            startPrefetcher(spool.get(), spoolBytes, err);
+            return 0;
+        }
+        int status = new Retrying(download, limit, err).run();
+        if (status == 0 && spool.isPresent()) {
+            startPrefetcher(spool.get(), spoolBytes, err);
+        }
+        return status;
     }
 
-    private String token() throws IOException {
+    /**
+     * Hands over a segment the prefetcher spooled, when the shell fast path did not (it raced with the prefetcher's
+     * rename, or the launcher was started without it). A spooled file was verified before it got its name.
+     */
+    private boolean takeSpooled(Spool spool, PrintWriter err) {
+        try {
+            return spool.take(walFileName, target);
+        } catch (IOException e) {
+            err.println("pgrwl restore-command: " + walFileName + ": cannot take it from the prefetch spool ("
+                    + e.getMessage() + "); fetching it from serve mode instead");
+            return false;
+        }
+    }
+
+    /**
+     * Tells the prefetcher what PostgreSQL restored and starts one if none runs for this recovery. Prefetching only
+     * speeds recovery up: a problem here is reported and the restore still counts.
+     */
+    private void startPrefetcher(Spool spool, long spoolBytes, PrintWriter err) {
+        try {
+            long size = Files.size(target);
+            if (Long.bitCount(size) != 1 || size < (1 << 20) || size > (1 << 30)) {
+                return; // not a whole segment (a test fixture, a damaged archive): nothing to read ahead of
+            }
+            spool.noteRestored(walFileName);
+            java.util.Optional<java.nio.channels.FileLock> free = spool.tryLock();
+            if (free.isEmpty()) {
+                return; // running
+            }
+            free.get().channel().close();
+            String home = System.getProperty("pgrwl.home");
+            java.util.Optional<Path> setsid = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid")
+                    .map(Path::of).filter(Files::isExecutable).findFirst();
+            if (home == null || setsid.isEmpty()) {
+                err.println("pgrwl restore-command: not prefetching: " + (home == null ? "not run by the pgrwl"
+                        + " launcher" : "setsid (util-linux) is not installed") + "; every file is fetched when"
+                        + " PostgreSQL asks for it");
+                return;
+            }
+            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(setsid.get().toString(),
+                    Path.of(home, "bin", "pgrwl").toString(), "restore-prefetch", "--serve-addr", serveAddress,
+                    "--data-directory", spool.dataDirectory().toString(),
+                    "--postmaster-pid", Long.toString(spool.postmaster().pid()),
+                    "--postmaster-start", spool.postmaster().startTime(), "--from", walFileName,
+                    "--segment-size", Long.toString(size), "--prefetch", Integer.toString(prefetch),
+                    "--prefetch-bytes", Long.toString(Math.max(spoolBytes, size))));
+            if (tokenFile != null) {
+                command.addAll(java.util.List.of("--token-file", tokenFile.toAbsolutePath().toString()));
+            }
+            if (caCert != null) {
+                command.addAll(java.util.List.of("--cacert", caCert.toAbsolutePath().toString()));
+            }
+            new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(spool.log().toFile()))
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            err.println("pgrwl restore-command: not prefetching: " + e + "; every file is fetched when PostgreSQL"
+                    + " asks for it");
+        }
+    }
+
+    /** The bearer token: from {@code tokenFile}, else {@code $PGRWL_AUTH_TOKEN}, else null. */
+    static String token(Path tokenFile) throws IOException {
         if (tokenFile != null) {
             String t = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
             if (t.isEmpty()) {
@@ -155,6 +258,9 @@ public final class RestoreCommand implements Callable<Integer> {
                     }
                     case WalDownload.Outcome.NotFound n -> {
                         return EXIT_NOT_FOUND;
+                    }
+                    case WalDownload.Outcome.NotComplete n -> {
+                        throw new IllegalStateException("a restore accepts any verified file: " + n.reason());
                     }
                     case WalDownload.Outcome.Fatal f -> {
                         err.println("pgrwl restore-command: " + download.name() + ": " + f.reason()

@@ -38,9 +38,16 @@ final class WalDownload {
 
     /** What an attempt came to. */
     sealed interface Outcome {
-        record Restored(long bytes) implements Outcome { }
+        /** @param source where serve mode found it ({@code X-Pgrwl-Source}: directory, partial, archive), or "" */
+        record Restored(long bytes, String source) implements Outcome { }
 
         record NotFound() implements Outcome { }
+
+        /**
+         * Only for a {@linkplain Rules#spool spool} fetch: the server has the file only as a {@code .partial} (still
+         * growing, or the last one archived), or not at a segment's full length, so it must not be kept for later.
+         */
+        record NotComplete(String reason) implements Outcome { }
 
         /** Worth another attempt: the server or network may recover. */
         record Retry(String reason, Duration retryAfter) implements Outcome { }
@@ -49,7 +56,24 @@ final class WalDownload {
         record Fatal(String reason) implements Outcome { }
     }
 
+    /**
+     * What a fetch accepts. PostgreSQL's own fetch takes any verified answer; a fetch into the prefetch spool, for a
+     * request PostgreSQL has not made yet, takes only a complete segment: a {@code .partial} served under the
+     * segment's name may still grow, so only the request PostgreSQL makes itself may have it.
+     *
+     * @param completeOnly refuse what serve mode answered from a {@code .partial}
+     * @param segmentSize the only length accepted, or 0 for any
+     */
+    record Rules(boolean completeOnly, long segmentSize) {
+        static final Rules RESTORE = new Rules(false, 0);
+
+        static Rules spool(long segmentSize) {
+            return new Rules(true, segmentSize);
+        }
+    }
+
     private final SSLContext sslContext;
+    private final Rules rules;
     private final URI uri;
     private final String token;
     private final String name;
@@ -61,7 +85,12 @@ final class WalDownload {
      * @param token the bearer token, or null
      */
     WalDownload(SSLContext sslContext, URI base, String token, String name, Path target) {
+        this(sslContext, base, token, name, target, Rules.RESTORE);
+    }
+
+    WalDownload(SSLContext sslContext, URI base, String token, String name, Path target, Rules rules) {
         this.sslContext = sslContext;
+        this.rules = rules;
         this.uri = RestoreCommand.walUri(base, name);
         this.token = token;
         this.name = name;
@@ -134,6 +163,13 @@ final class WalDownload {
         }
         byte[] expected = Base64.getDecoder().decode(m.group(1));
         long expectedLength = c.getContentLengthLong();
+        String source = Optional.ofNullable(c.getHeaderField("X-Pgrwl-Source")).orElse("");
+        if (rules.completeOnly() && !(source.equals("directory") || source.equals("archive"))) {
+            return new Outcome.NotComplete("served from \"" + source + "\", not from a complete segment");
+        }
+        if (rules.segmentSize() > 0 && expectedLength != rules.segmentSize()) {
+            return new Outcome.NotComplete(expectedLength + " bytes, not a whole segment of " + rules.segmentSize());
+        }
         MessageDigest sha = Digests.newSha256();
         long length = 0;
         try (InputStream in = c.getInputStream();
@@ -170,7 +206,7 @@ final class WalDownload {
         } catch (IOException e) {
             return new Outcome.Fatal("cannot move the verified file to " + target + ": " + e);
         }
-        return new Outcome.Restored(length);
+        return new Outcome.Restored(length, source);
     }
 
     private static Duration retryAfter(HttpURLConnection c) {

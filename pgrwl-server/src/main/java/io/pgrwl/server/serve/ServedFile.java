@@ -42,14 +42,46 @@ public final class ServedFile implements AutoCloseable {
     static ServedFile open(Path file, String origin) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            MessageDigest sha = Digests.newSha256();
-            ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
-            long length = 0;
-            for (int n; (n = channel.read(buffer, length)) > 0; length += n) {
-                sha.update(buffer.flip());
-                buffer.clear();
+            return hash(channel, origin);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static ServedFile hash(FileChannel channel, String origin) throws IOException {
+        MessageDigest sha = Digests.newSha256();
+        ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+        long length = 0;
+        for (int n; (n = channel.read(buffer, length)) > 0; length += n) {
+            sha.update(buffer.flip());
+            buffer.clear();
+        }
+        return new ServedFile(channel, length, sha.digest(), origin);
+    }
+
+    /**
+     * Opens a complete WAL file of {@code main.directory}, taking its digest from {@code digests} when the file is
+     * the one hashed before: the same identity before and after opening (so the open channel is that file) and
+     * {@code channel.size()} equal to the remembered size.
+     */
+    static ServedFile open(Path file, String origin, DigestCache digests) throws IOException {
+        DigestCache.Identity before = DigestCache.identify(file);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            DigestCache.Identity after = DigestCache.identify(file);
+            boolean stable = before.equals(after) && channel.size() == after.size();
+            if (stable) {
+                java.util.Optional<byte[]> sha = digests.get(file, after);
+                if (sha.isPresent()) {
+                    return new ServedFile(channel, after.size(), sha.get(), origin);
+                }
             }
-            return new ServedFile(channel, length, sha.digest(), origin);
+            ServedFile hashed = hash(channel, origin);
+            if (stable && hashed.length == after.size()) {
+                digests.put(file, after, hashed.sha256);
+            }
+            return hashed;
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

@@ -17,6 +17,7 @@ public final class WalLookup {
     private final Path directory;
     private final Path scratch;
     private final ArchiveCache archive;
+    private final DigestCache digests = new DigestCache();
 
     /**
      * @param scratch where consistent copies of {@code .partial} files are made
@@ -38,7 +39,7 @@ public final class WalLookup {
             return partial(directory.resolve(name));
         }
         try {
-            return Optional.of(ServedFile.open(directory.resolve(name), "directory"));
+            return Optional.of(ServedFile.open(directory.resolve(name), "directory", digests));
         } catch (NoSuchFileException e) {
             // not complete here: maybe still being received, or already archived
         }

@@ -20,7 +20,8 @@ class RestoreCommandArgumentsTest {
 
     private static String describe(RestoreCommand c) {
         return List.of(String.valueOf(c.serveAddress), String.valueOf(c.timeout), String.valueOf(c.tokenFile),
-                String.valueOf(c.caCert), String.valueOf(c.walFileName), String.valueOf(c.target)).toString();
+                String.valueOf(c.caCert), String.valueOf(c.walFileName), String.valueOf(c.target),
+                String.valueOf(c.noPrefetch), String.valueOf(c.prefetch), String.valueOf(c.prefetchBytes)).toString();
     }
 
     @Test
@@ -31,6 +32,9 @@ class RestoreCommandArgumentsTest {
             {"restore-command", "--serve-addr", "https://h:1", "--timeout", "5m", "--token-file", "/etc/t",
                 "--cacert=/etc/ca.pem", "00000002.history", "pg_wal/RECOVERYHISTORY"},
             {"restore-command", "000000010000000000000003", "--timeout=10s", "pg_wal/X", "--serve-addr", ":1"},
+            {"restore-command", "--serve-addr", ":1", "--no-prefetch", "000000010000000000000003", "pg_wal/X"},
+            {"restore-command", "--serve-addr", ":1", "--prefetch", "16", "--prefetch-bytes=1GiB",
+                "000000010000000000000003", "pg_wal/X"},
         };
         for (String[] args : forms) {
             Optional<RestoreCommand> fast = RestoreCommand.parseCommonForm(args);
@@ -47,6 +51,7 @@ class RestoreCommandArgumentsTest {
             {"restore-command", "a", "b", "--serve-addr"}, {"restore-command", "--serve-addr", "--timeout", "a", "b"},
             {"restore-command", "--serve-addr=", "a", "b", "c"}, {"daemon", "-c", "x", "-m", "serve"},
             {"restore-command", "a", "b", "c", "d"}, {"restore-command", "-h", "a", "b", "c"},
+            {"restore-command", "--serve-addr", ":1", "--prefetch", "many", "a", "b"},
         };
         for (String[] args : others) {
             assertTrue(RestoreCommand.parseCommonForm(args).isEmpty(), List.of(args).toString());

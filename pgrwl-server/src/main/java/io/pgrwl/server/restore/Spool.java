@@ -1,0 +1,207 @@
+package io.pgrwl.server.restore;
+
+import io.pgrwl.spi.WalFileName;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The prefetch spool of one recovery: {@code pg_wal/pgrwl-spool.<postmaster pid>.<postmaster start time>/} in the
+ * data directory of the postmaster whose recovery runs {@code restore_command}. Inside the WAL directory, so that
+ * handing a file to PostgreSQL is a rename on one filesystem; named after one run of one postmaster, so that a spool
+ * left by an earlier recovery is never used; owner-only.
+ *
+ * <p>What it holds: complete segments, each verified (length and SHA-256 against serve mode's headers) and fsynced
+ * before it was renamed to its bare name, so a file under a segment's name is always whole and right; temporary files
+ * ({@code *.tmp}), never handed over; {@code requested}, the last name PostgreSQL restored (written by the launcher's
+ * shell fast path too, see {@code jlink/src/main/launcher/pgrwl}); {@code lock}, held by the running prefetcher.
+ *
+ * <p>Not thread-safe; the restore-command process and the prefetcher each use their own instance.
+ */
+final class Spool {
+
+    static final String DIRECTORY_PREFIX = "pgrwl-spool.";
+    static final String REQUESTED = "requested";
+    static final String LOCK = "lock";
+    static final String LOG = "pgrwl-prefetch.log";
+
+    private final Path dataDirectory;
+    private final Path directory;
+    private final Postmaster postmaster;
+
+    private Spool(Path dataDirectory, Postmaster postmaster) {
+        this.dataDirectory = dataDirectory;
+        this.postmaster = postmaster;
+        this.directory = dataDirectory.resolve("pg_wal").resolve(DIRECTORY_PREFIX + postmaster.pid() + "."
+                + postmaster.startTime());
+    }
+
+    /**
+     * The spool for a restore_command call, if this call comes from a live server's recovery: PostgreSQL's startup
+     * process runs restore_command in its data directory with {@code %p} = {@code pg_wal/RECOVERYXLOG} (or
+     * {@code RECOVERYHISTORY}), a relative path, and its postmaster.pid names a running process. pg_rewind passes an
+     * absolute {@code %p} with no server running on the target: it gets no spool, so every file it needs is fetched
+     * exactly.
+     *
+     * @param target {@code %p} as given
+     * @param workingDirectory the process's working directory
+     */
+    static Optional<Spool> forRestore(Path target, Path workingDirectory) {
+        if (target.isAbsolute() || target.getNameCount() != 2 || !target.getName(0).toString().equals("pg_wal")) {
+            return Optional.empty();
+        }
+        return Postmaster.read(workingDirectory).filter(Postmaster::isAlive)
+                .map(p -> new Spool(workingDirectory.toAbsolutePath(), p));
+    }
+
+    /** The spool a prefetcher was started for. */
+    static Spool of(Path dataDirectory, Postmaster postmaster) {
+        return new Spool(dataDirectory, postmaster);
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    Postmaster postmaster() {
+        return postmaster;
+    }
+
+    Path log() {
+        return dataDirectory.resolve("pg_wal").resolve(LOG);
+    }
+
+    /** Creates the directory, owner-only, if it is not there. */
+    void create() throws IOException {
+        try {
+            Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                    "rwx------")));
+        } catch (FileAlreadyExistsException e) {
+            // made by an earlier call of this recovery
+        }
+    }
+
+    /**
+     * Hands a spooled segment to PostgreSQL: renames {@code spool/name} to {@code target}.
+     *
+     * @return false when the spool does not have it
+     */
+    boolean take(String name, Path target) throws IOException {
+        try {
+            Files.move(directory.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /** Records the name PostgreSQL just restored, for the prefetcher to read ahead of it. */
+    void noteRestored(String name) throws IOException {
+        create();
+        Path temp = directory.resolve(REQUESTED + "." + ProcessHandle.current().pid() + ".tmp");
+        Files.writeString(temp, name + "\n", StandardCharsets.US_ASCII);
+        Files.move(temp, directory.resolve(REQUESTED), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** @return the last segment PostgreSQL restored, if {@code requested} holds one */
+    Optional<String> lastRestored() {
+        try {
+            String text = Files.readString(directory.resolve(REQUESTED), StandardCharsets.US_ASCII).strip();
+            return WalFileName.isSegment(text) ? Optional.of(text) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // not written yet, or being rewritten by the shell fast path
+        }
+    }
+
+    /**
+     * Takes the prefetcher's lock, without waiting.
+     *
+     * @return the held lock (released when its channel closes), or empty when another process holds it
+     */
+    Optional<FileLock> tryLock() throws IOException {
+        create();
+        FileChannel channel = FileChannel.open(directory.resolve(LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                return Optional.empty();
+            }
+            return Optional.of(lock);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** @return the names of the complete segments waiting in the spool */
+    List<String> spooled() throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                if (WalFileName.isSegment(n)) {
+                    names.add(n);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        return names;
+    }
+
+    /** Removes temporary files a killed prefetcher left, and spools of earlier runs of a postmaster here. */
+    void removeLeftovers() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.tmp")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
+        try (DirectoryStream<Path> spools = Files.newDirectoryStream(directory.getParent(), DIRECTORY_PREFIX + "*")) {
+            for (Path s : spools) {
+                if (!s.equals(directory) && Files.isDirectory(s, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    deleteTree(s);
+                }
+            }
+        }
+    }
+
+    /** Deletes the spool (at the end of the prefetcher): what was not handed over is not needed any more. */
+    void delete() throws IOException {
+        deleteTree(directory);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // a restore-command wrote into it meanwhile; the next prefetcher of this data directory removes it
+        }
+    }
+}
