@@ -2,11 +2,14 @@
 # pgrwl's benchmark harness: every scenario side by side with its peer in one run, alternating rounds, medians,
 # ratios of medians. Writes docs/benchmarks.md. Not part of the test suite.
 #
-#   bench/run.sh [--quick] [--no-build] [--scenarios sync,catchup]
+#   bench/run.sh [--quick] [--no-build] [--scenarios sync,catchup,recovery]
 #
 #   --quick      3 rounds of 5 s per point (under 5 minutes); default: 5 rounds of 10 s
 #   --no-build   use the image in jlink/target/pgrwl as it is
-#   --scenarios  comma-separated subset (default: all of: sync, catchup)
+#   --scenarios  comma-separated subset (default: all of: sync, catchup, recovery)
+#
+# The recovery scenario is the Java benchmark jlink/src/test/java/io/pgrwl/it/RecoveryBenchmark.java (it needs
+# s3proxy and the test harness), run through Maven; its table is copied into docs/benchmarks.md.
 #
 # Needs the PostgreSQL server binaries (pg_config or /usr/lib/postgresql/*/bin) and, as root, the postgres OS user
 # (the server refuses root). Every server, client and receiver runs on 127.0.0.1, on free ports, in a throwaway
@@ -15,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-rounds=5 seconds=10 build=1 scenarios=sync,catchup quick=
+rounds=5 seconds=10 build=1 scenarios=sync,catchup,recovery quick=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) rounds=3 seconds=5 quick=1 ;;
@@ -270,11 +273,37 @@ EOF
   echo >>"$report"
 }
 
+# ---------------------------------------------------------------------------------------------- recovery
+scenario_recovery() {
+  local gib=1 n=3
+  [ -n "$quick" ] && gib=0.5 n=1
+  echo "bench: recovery of ${gib} GiB of WAL, cp vs restore-command, $n rounds (RecoveryBenchmark, via Maven)"
+  rm -f jlink/target/benchmarks/recovery.md
+  if ! mvn -B -q -ntp -pl jlink verify -Dit.test=RecoveryBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+      -Dpgrwl.bench.wal.gib="$gib" -Dpgrwl.bench.rounds="$n" >"$work/recovery-bench.log" 2>&1; then
+    tail -50 "$work/recovery-bench.log" >&2
+    echo "bench: the recovery benchmark failed (log above)" >&2
+    return 1
+  fi
+  {
+    echo "## Recovery: restore_command = cp vs pgrwl restore-command"
+    echo
+    echo "A base backup (pg_basebackup -X none) plus the WAL of pgbench updates; each recovery timed from the start of"
+    echo "the restored server until pg_is_in_recovery() is false, its sum(abalance) checked against the primary's."
+    echo "\"from the spool\": calls whose file the prefetcher had spooled before PostgreSQL asked (the launcher's shell"
+    echo "fast path). Latency rows: a delaying TCP proxy between serve mode and s3proxy (this kernel has no tc netem)."
+    echo
+    cat jlink/target/benchmarks/recovery.md
+  } >>"$report"
+  echo >>"$report"
+}
+
 IFS=, read -r -a wanted <<<"$scenarios"
 for s in "${wanted[@]}"; do
   case "$s" in
     sync) scenario_sync ;;
     catchup) scenario_catchup ;;
+    recovery) scenario_recovery ;;
     *) echo "bench: unknown scenario $s" >&2; exit 2 ;;
   esac
 done

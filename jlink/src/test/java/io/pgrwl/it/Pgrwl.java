@@ -18,6 +18,7 @@ final class Pgrwl implements AutoCloseable {
     final Path log;
     private final Map<String, String> env = new HashMap<>();
     private final List<String> args;
+    private final List<String> prefix = new ArrayList<>();
     private Process process;
 
     private Pgrwl(Path config, Path log, List<String> args) {
@@ -101,8 +102,14 @@ final class Pgrwl implements AutoCloseable {
         return this;
     }
 
+    /** Runs the launcher under {@code command} (for example {@code ip netns exec NS}). */
+    Pgrwl under(List<String> command) {
+        prefix.addAll(command);
+        return this;
+    }
+
     Pgrwl start() throws IOException {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(prefix);
         command.add(launcher().toString());
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)

@@ -58,6 +58,7 @@ class PrefetchIT {
         wal = Files.createDirectories(base.resolve("wal"));
         postmaster = new ProcessBuilder("sleep", "600").start();
         writePostmasterPid("starting");
+        Files.writeString(data.resolve("recovery.signal"), "");
     }
 
     @AfterEach
@@ -209,7 +210,11 @@ class PrefetchIT {
                 () -> spooled().equals(Set.of(name(21), name(22), name(23), name(24), name(25), name(26))));
         assertEquals(1, prefetchers().size(), "still one prefetcher");
 
-        writePostmasterPid("ready   ");
+        writePostmasterPid("ready   "); // what a hot standby says too: not the end of recovery
+        RestoreCommandRun more = restore(closedPort(), name(21), env, "--prefetch", "6");
+        assertEquals(0, more.exit(), more.output());
+        Await.until("27 spooled", Duration.ofSeconds(60), () -> spooled().contains(name(27)));
+        Files.delete(data.resolve("recovery.signal")); // as PostgreSQL does at the end of archive recovery
         Await.until("the prefetcher exits when recovery has ended", Duration.ofSeconds(30),
                 () -> prefetchers().isEmpty());
         assertFalse(Files.exists(spool()), "and removes the spool");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * SIGKILL, PGDATA is replaced by a base backup, and recovery must bring back everything committed.
  *
  * <p>Twice: serving pgrwl's own directory (the newest WAL comes from the {@code .partial}); and serving only the S3
- * archive (zstd + aes-256-gcm) with the local directory wiped, behind a bearer token.
+ * archive (zstd + aes-256-gcm) with the local directory wiped, behind a bearer token, where some segments must come
+ * through the prefetch spool and the launcher's fast path.
  */
 class RecoveryIT {
 
@@ -48,9 +50,17 @@ class RecoveryIT {
             String yaml = Pgrwl.serveConfig(wal, "  auth_token: ${SERVE_TOKEN}", s3.storageYaml());
             try (Pgrwl serve = Pgrwl.serve(base, "serve", yaml).env("SERVE_TOKEN", TOKEN).env("S3_SECRET",
                     S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret").start()) {
-                String restore = Pgrwl.launcherForPostgres(base) + " restore-command --serve-addr 127.0.0.1:"
-                        + serve.apiPort() + " --token-file " + tokenFile + " %f %p";
+                Path calls = base.resolve("calls.log");
+                String restore = spoolWatcher(base, calls) + " " + Pgrwl.launcherForPostgres(base)
+                        + " restore-command --serve-addr 127.0.0.1:" + serve.apiPort() + " --token-file " + tokenFile
+                        + " %f %p";
                 crash.recoverAndCompare(base, restore);
+                List<String> segments = Files.readAllLines(calls).stream().filter(l -> l.matches("0 [0-9A-F]{24} .*"))
+                        .toList();
+                long hits = segments.stream().filter(l -> l.endsWith(" spooled")).count();
+                System.out.println("golden crash recovery from S3: " + segments.size() + " segments restored, " + hits
+                        + " through the fast path");
+                assertTrue(hits >= 1, "some segments came through the launcher's fast path: " + segments);
                 String log = serve.logText();
                 assertTrue(log.contains("bytes from archive)"), "WAL came from the archive");
                 assertTrue(!log.contains("bytes from partial)") && !log.contains("bytes from directory)"),
@@ -59,6 +69,28 @@ class RecoveryIT {
             }
         }
         Os.deleteTree(base);
+    }
+
+    /**
+     * A wrapper for restore_command that logs each call as {@code <exit> <%f> spooled|fetched}: whether the prefetch
+     * spool held the file before the call, seen from outside pgrwl.
+     */
+    private static Path spoolWatcher(Path base, Path calls) throws Exception {
+        Path wrapper = base.resolve("spool-watcher.sh");
+        Files.writeString(wrapper, """
+                #!/bin/sh
+                for a do f=$p; p=$a; done
+                how=fetched
+                for s in pg_wal/pgrwl-spool.*/"$f"; do [ -f "$s" ] && how=spooled; done
+                "$@"
+                rc=$?
+                echo "$rc $f $how" >> %s
+                exit $rc
+                """.formatted(calls));
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(calls, "");
+        Os.chownToPostgres(calls);
+        return wrapper;
     }
 
     /**

@@ -16,15 +16,22 @@ final class S3Archives implements AutoCloseable {
 
     final BlobStore store = new TransientNio2BlobStore();
     final int port;
+    private final String host;
     private S3Proxy proxy;
 
-    private S3Archives(int port) {
+    private S3Archives(String host, int port) {
+        this.host = host;
         this.port = port;
     }
 
-    /** Starts the server and creates the bucket. */
+    /** Starts the server on 127.0.0.1 and creates the bucket. */
     static S3Archives start() throws Exception {
-        S3Archives s3 = new S3Archives(Os.freePort());
+        return start("127.0.0.1");
+    }
+
+    /** Starts the server on {@code host} (a loopback or test-namespace address) and creates the bucket. */
+    static S3Archives start(String host) throws Exception {
+        S3Archives s3 = new S3Archives(host, Os.freePort());
         s3.restart();
         try (var admin = software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(URI.create(s3.url()))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
@@ -38,7 +45,7 @@ final class S3Archives implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + port;
+        return "http://" + host + ":" + port;
     }
 
     /** The settings of plugins/s3 for this server. */

@@ -9,17 +9,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What {@code postmaster.pid} says about the server owning a data directory: the first, third and eighth lines (pid,
- * start time, status), as written by {@code CreateLockFile} and {@code AddToDataDirLockFile} in PostgreSQL's
+ * What {@code postmaster.pid} says about the server owning a data directory: its first and third lines (pid and start
+ * time), as written by {@code CreateLockFile} in PostgreSQL's
  * <a href="https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/utils/init/miscinit.c">miscinit.c</a>.
  * The pid and start time together name one run of one postmaster: a prefetch spool is bound to them, so a spool left
  * by an earlier recovery (another run, even with a reused pid) is never used.
  *
  * @param pid the postmaster's process id
  * @param startTime its start time in seconds since the epoch, as written (kept as text: it is part of a file name)
- * @param status {@code starting}, {@code stopping}, {@code ready} or {@code standby}; empty while not yet written
  */
-record Postmaster(long pid, String startTime, String status) {
+record Postmaster(long pid, String startTime) {
 
     static final String FILE = "postmaster.pid";
 
@@ -47,8 +46,7 @@ record Postmaster(long pid, String startTime, String status) {
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
-        String status = lines.size() >= 8 ? lines.get(7).strip() : "";
-        return pid > 0 ? Optional.of(new Postmaster(pid, lines.get(2).strip(), status)) : Optional.empty();
+        return pid > 0 ? Optional.of(new Postmaster(pid, lines.get(2).strip())) : Optional.empty();
     }
 
     /** @return whether this process is running (a stale file after a crash names a dead or foreign pid) */
@@ -62,10 +60,12 @@ record Postmaster(long pid, String startTime, String status) {
     }
 
     /**
-     * @return whether the server accepts read-write connections, i.e. recovery is over (status {@code ready}; a hot
-     *     standby still recovering says {@code standby})
+     * @return whether {@code dataDirectory} is in archive recovery: {@code recovery.signal} or {@code standby.signal}
+     *     is there. PostgreSQL removes both when recovery ends (in {@code CleanupAfterArchiveRecovery}); the status line
+     *     of postmaster.pid cannot tell, as it says {@code ready} for a hot standby too.
      */
-    boolean recoveryEnded() {
-        return status.equals("ready");
+    static boolean inArchiveRecovery(Path dataDirectory) {
+        return Files.exists(dataDirectory.resolve("recovery.signal")) || Files.exists(dataDirectory.resolve(
+                "standby.signal"));
     }
 }

@@ -56,7 +56,7 @@ public final class PrefetchCommand implements Callable<Integer> {
         Prefetcher.Settings settings = new Prefetcher.Settings(ServeAddress.parse(serveAddress),
                 RestoreCommand.token(tokenFile), caCert == null ? null : TrustedCertificates.sslContext(caCert),
                 segmentSize, ahead, ByteSize.parse(maxBytes), Durations.parse(idleExit));
-        Spool spool = Spool.of(dataDirectory, new Postmaster(postmasterPid, postmasterStart, ""));
+        Spool spool = Spool.of(dataDirectory, new Postmaster(postmasterPid, postmasterStart));
         return new Prefetcher(spool, settings).run(first);
     }
 }

@@ -109,7 +109,7 @@ final class Prefetcher {
             if (now.isEmpty() || !now.get().sameRunAs(spool.postmaster()) || !spool.postmaster().isAlive()) {
                 return "postmaster " + spool.postmaster().pid() + " is gone";
             }
-            if (now.get().recoveryEnded()) {
+            if (!Postmaster.inArchiveRecovery(spool.dataDirectory())) {
                 return "recovery has ended";
             }
             if (fatal != null) {

@@ -51,7 +51,8 @@ final class Spool {
     /**
      * The spool for a restore_command call, if this call comes from a live server's recovery: PostgreSQL's startup
      * process runs restore_command in its data directory with {@code %p} = {@code pg_wal/RECOVERYXLOG} (or
-     * {@code RECOVERYHISTORY}), a relative path, and its postmaster.pid names a running process. pg_rewind passes an
+     * {@code RECOVERYHISTORY}), a relative path, its postmaster.pid names a running process, and a recovery.signal or
+     * standby.signal is there. pg_rewind passes an
      * absolute {@code %p} with no server running on the target: it gets no spool, so every file it needs is fetched
      * exactly.
      *
@@ -60,6 +61,9 @@ final class Spool {
      */
     static Optional<Spool> forRestore(Path target, Path workingDirectory) {
         if (target.isAbsolute() || target.getNameCount() != 2 || !target.getName(0).toString().equals("pg_wal")) {
+            return Optional.empty();
+        }
+        if (!Postmaster.inArchiveRecovery(workingDirectory)) {
             return Optional.empty();
         }
         return Postmaster.read(workingDirectory).filter(Postmaster::isAlive)

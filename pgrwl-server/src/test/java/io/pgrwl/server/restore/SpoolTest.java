@@ -23,6 +23,7 @@ class SpoolTest {
     /** Writes postmaster.pid as PostgreSQL does (pid, data directory, start time, port, …, status on line 8). */
     private void postmasterPid(long pid, String status) throws Exception {
         Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("recovery.signal"), "");
         Files.write(data.resolve("postmaster.pid"), List.of(Long.toString(pid), data.toString(), "1764630000",
                 "5432", "/tmp", "127.0.0.1", "  1234567     65536", status));
     }
@@ -39,6 +40,10 @@ class SpoolTest {
         assertTrue(Spool.forRestore(data.resolve("pg_wal/RECOVERYXLOG"), data).isEmpty(), "absolute (pg_rewind)");
         assertTrue(Spool.forRestore(Path.of("elsewhere/RECOVERYXLOG"), data).isEmpty());
         assertTrue(Spool.forRestore(Path.of("pg_wal/sub/RECOVERYXLOG"), data).isEmpty());
+        Files.delete(data.resolve("recovery.signal"));
+        assertTrue(Spool.forRestore(Path.of("pg_wal/RECOVERYXLOG"), data).isEmpty(), "not in archive recovery");
+        Files.writeString(data.resolve("standby.signal"), "");
+        assertTrue(Spool.forRestore(Path.of("pg_wal/RECOVERYXLOG"), data).isPresent(), "a standby");
         postmasterPid(deadPid(), "starting");
         assertTrue(Spool.forRestore(Path.of("pg_wal/RECOVERYXLOG"), data).isEmpty(), "stale postmaster.pid");
     }
@@ -97,13 +102,15 @@ class SpoolTest {
     }
 
     @Test
-    void postmasterPidStatusTellsWhenRecoveryHasEnded() throws Exception {
-        postmasterPid(ProcessHandle.current().pid(), "standby ");
-        Postmaster p = Postmaster.read(data).orElseThrow();
-        assertFalse(p.recoveryEnded());
+    void postmasterPidNamesOneRunOfOnePostmaster() throws Exception {
         postmasterPid(ProcessHandle.current().pid(), "ready   ");
-        assertTrue(Postmaster.read(data).orElseThrow().recoveryEnded());
+        Postmaster p = Postmaster.read(data).orElseThrow();
+        assertEquals(new Postmaster(ProcessHandle.current().pid(), "1764630000"), p);
+        assertTrue(p.isAlive());
         assertTrue(p.sameRunAs(Postmaster.read(data).orElseThrow()));
+        assertFalse(p.sameRunAs(new Postmaster(p.pid(), "1764630001")));
+        Files.writeString(data.resolve("postmaster.pid"), "-123\n" + data + "\n1764630000\n");
+        assertTrue(Postmaster.read(data).isEmpty(), "a standalone backend's (negative pid)");
     }
 
     private static long deadPid() throws Exception {
