@@ -35,6 +35,8 @@ class RecoveryBenchmark {
 
     private static final double GIB = 1024.0 * 1024 * 1024;
     static final int LATENCY_MS = 10;
+    /** Each serve mode gets its own log: the port is read from it. */
+    private static final java.util.concurrent.atomic.AtomicInteger SERVES = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Where serve mode reads from. */
     private enum Source { CP, LOCAL, S3, S3_LATENCY }
@@ -132,7 +134,7 @@ class RecoveryBenchmark {
 
     private static Result serveAndRecover(Path base, PgCluster pg, Path backup, Path launcher, Variant v,
                                           String yaml, String expected) throws Exception {
-        try (Pgrwl serve = Pgrwl.serve(base, "serve-" + v.source(), yaml.replace("level: trace", "level: info"))
+        try (Pgrwl serve = Pgrwl.serve(base, "serve-" + SERVES.incrementAndGet(), yaml.replace("level: trace", "level: info"))
                 .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret").start()) {
             String command = launcher + " restore-command --serve-addr 127.0.0.1:" + serve.apiPort()
                     + (v.spool() ? "" : " --no-prefetch") + " %f %p";
