@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # pgrwl's benchmark harness: every scenario side by side with its peer in one run, alternating rounds, medians,
-# ratios of medians. Writes docs/benchmarks.md. Not part of the test suite.
+# ratios of medians. Each scenario writes docs/bench/<scenario>.md (with the date, commit and machine of its run);
+# docs/benchmarks.md is rebuilt from those fragments, so a run of one scenario keeps the others' last figures.
+# Not part of the test suite.
 #
 #   bench/run.sh [--quick] [--no-build] [--scenarios sync,catchup,recovery]
 #
@@ -9,7 +11,8 @@
 #   --scenarios  comma-separated subset (default: all of: sync, catchup, recovery)
 #
 # The recovery scenario is the Java benchmark jlink/src/test/java/io/pgrwl/it/RecoveryBenchmark.java (it needs
-# s3proxy and the test harness), run through Maven; its table is copied into docs/benchmarks.md.
+# s3proxy and the test harness), run through Maven; its table is copied into docs/benchmarks.md. Its size:
+# PGRWL_BENCH_RECOVERY_GIB (default 1) GiB of WAL, PGRWL_BENCH_RECOVERY_ROUNDS (default 3) rounds.
 #
 # Needs the PostgreSQL server binaries (pg_config or /usr/lib/postgresql/*/bin) and, as root, the postgres OS user
 # (the server refuses root). Every server, client and receiver runs on 127.0.0.1, on free ports, in a throwaway
@@ -139,8 +142,7 @@ cpu_seconds() { # PID: user + system CPU seconds so far
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
-report=$work/report.md
-: >"$report"
+report=$work/report.md   # the current scenario's fragment; see run_scenario
 
 # ---------------------------------------------------------------------------------------------- sync-commit cost
 scenario_sync() {
@@ -275,7 +277,7 @@ EOF
 
 # ---------------------------------------------------------------------------------------------- recovery
 scenario_recovery() {
-  local gib=1 n=3
+  local gib=${PGRWL_BENCH_RECOVERY_GIB:-1} n=${PGRWL_BENCH_RECOVERY_ROUNDS:-3}
   [ -n "$quick" ] && gib=0.5 n=1
   echo "bench: recovery of ${gib} GiB of WAL, cp vs restore-command, $n rounds (RecoveryBenchmark, via Maven)"
   rm -f jlink/target/benchmarks/recovery.md
@@ -298,26 +300,37 @@ scenario_recovery() {
   echo >>"$report"
 }
 
+machine_line() {
+  echo "Run of \`bench/run.sh${quick:+ --quick}\` on $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)');"
+  echo "$(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);"
+  echo "$pg_version; $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)."
+  echo
+}
+
+mkdir -p docs/bench
 IFS=, read -r -a wanted <<<"$scenarios"
 for s in "${wanted[@]}"; do
+  : >"$report"
   case "$s" in
     sync) scenario_sync ;;
     catchup) scenario_catchup ;;
     recovery) scenario_recovery ;;
     *) echo "bench: unknown scenario $s" >&2; exit 2 ;;
   esac
+  # the fragment: the scenario's heading first, then when and where it ran, then its table
+  { head -n 2 "$report"; machine_line; tail -n +3 "$report"; } >"docs/bench/$s.md"
 done
 
 # ---------------------------------------------------------------------------------------------- docs/benchmarks.md
-mkdir -p docs
 {
   echo "# Benchmarks"
   echo
-  echo "Written by \`bench/run.sh${quick:+ --quick}\` on $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')."
-  echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);"
-  echo "$pg_version; $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); pgrwl image \`$image\`."
-  echo "Every figure is a median of alternating rounds in this one run; compare within a table, not across runs."
+  echo "Written by \`bench/run.sh\` (see its header). Each section comes from the last run of its scenario, which"
+  echo "states its date, commit and machine. Every figure is a median of alternating rounds within that one run:"
+  echo "compare within a table, not across sections."
   echo
-  cat "$report"
+  for s in sync catchup recovery; do
+    [ -f "docs/bench/$s.md" ] && { cat "docs/bench/$s.md"; echo; }
+  done
 } >docs/benchmarks.md
-echo "bench: wrote docs/benchmarks.md"
+echo "bench: wrote docs/bench/${scenarios//,/.md, docs/bench/}.md and docs/benchmarks.md"

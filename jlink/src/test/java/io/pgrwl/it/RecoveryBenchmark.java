@@ -45,8 +45,25 @@ class RecoveryBenchmark {
     private record Variant(String label, Source source, boolean spool, int serveReadAhead) {
     }
 
-    /** One recovery and what it measured. */
-    private record Result(double seconds, List<Double> callMillis, int hits) {
+    /** One recovery and what it measured; cpu: CPU seconds by role (see {@link #role}). */
+    private record Result(double seconds, List<Double> callMillis, int hits, Map<String, Double> cpu) {
+    }
+
+    /** @return the benchmark's name for a process, from its command line, or null for processes it ignores */
+    private static String role(String commandLine) {
+        if (commandLine.startsWith("postgres: startup")) {
+            return "replay";
+        }
+        if (commandLine.contains(" restore-prefetch ")) {
+            return "prefetcher";
+        }
+        if (commandLine.contains(" restore-command ")) {
+            return "restore-command";
+        }
+        if (commandLine.contains(" -m serve")) {
+            return "serve";
+        }
+        return null;
     }
 
     private static final List<Variant> VARIANTS = List.of(
@@ -103,7 +120,8 @@ class RecoveryBenchmark {
                 Path launcher = Pgrwl.launcherForPostgres(base);
                 Path empty = Files.createDirectories(base.resolve("empty"));
                 for (int round = 0; round < rounds; round++) {
-                    List<Variant> order = new ArrayList<>(VARIANTS);
+                    List<Variant> order = new ArrayList<>(VARIANTS.stream().filter(RecoveryBenchmark::selected)
+                            .toList());
                     if (round % 2 == 1) {
                         java.util.Collections.reverse(order);
                     }
@@ -135,7 +153,8 @@ class RecoveryBenchmark {
     private static Result serveAndRecover(Path base, PgCluster pg, Path backup, Path launcher, Variant v,
                                           String yaml, String expected) throws Exception {
         try (Pgrwl serve = Pgrwl.serve(base, "serve-" + SERVES.incrementAndGet(), yaml.replace("level: trace", "level: info"))
-                .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret").start()) {
+                .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret")
+                .env("PGRWL_JAVA_OPTS", System.getProperty("pgrwl.bench.serve.opts")).start()) {
             String command = launcher + " restore-command --serve-addr 127.0.0.1:" + serve.apiPort()
                     + (v.spool() ? "" : " --no-prefetch") + " %f %p";
             Result r = recover(base, pg, backup, v, command, expected);
@@ -168,9 +187,14 @@ class RecoveryBenchmark {
         Os.chownToPostgres(base);
         long t0 = System.nanoTime();
         double seconds;
-        try (PgCluster restored = PgCluster.existing(base, "restored", pg.data, pg.port).start()) {
+        Map<String, Double> cpu;
+        long ownTicks = ownCpuTicks();
+        try (CpuSampler sampler = new CpuSampler(RecoveryBenchmark::role);
+             PgCluster restored = PgCluster.existing(base, "restored", pg.data, pg.port).start()) {
             restored.awaitReady(Duration.ofMinutes(30));
             seconds = (System.nanoTime() - t0) / 1e9;
+            cpu = new java.util.TreeMap<>(sampler.byRole());
+            cpu.put("s3proxy", (ownCpuTicks() - ownTicks) / 100.0); // the benchmark JVM: s3proxy and the harness
             assertEquals(expected, restored.queryOne("select sum(abalance) from pgbench_accounts"), v.label());
         }
         List<Double> millis = new ArrayList<>();
@@ -185,7 +209,14 @@ class RecoveryBenchmark {
         assertTrue(millis.size() > 30, v.label() + ": only " + millis.size() + " files restored");
         System.out.printf(Locale.ROOT, "%s: %.1f s, %d files, %d from the spool%n", v.label(), seconds,
                 millis.size(), hits);
-        return new Result(seconds, millis, hits);
+        System.out.println("  CPU s: " + cpu);
+        return new Result(seconds, millis, hits, cpu);
+    }
+
+    private static long ownCpuTicks() throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private static double median(List<Double> values) {
@@ -194,22 +225,41 @@ class RecoveryBenchmark {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
+    /** {@code -Dpgrwl.bench.only=TEXT}: only cp and the variants whose label contains TEXT (for profiling one). */
+    private static boolean selected(Variant v) {
+        String only = System.getProperty("pgrwl.bench.only", "");
+        return v.source() == Source.CP || v.label().contains(only);
+    }
+
+    private static double medianCpu(List<Result> rs, String role) {
+        return median(rs.stream().map(r -> r.cpu().getOrDefault(role, 0.0)).toList());
+    }
+
     private static String table(Map<Variant, List<Result>> results, long walBytes, int rounds) {
         double baseline = median(results.get(VARIANTS.getFirst()).stream().map(Result::seconds).toList());
         StringBuilder t = new StringBuilder(String.format(Locale.ROOT, "Recovery of %.2f GiB of WAL (16 MiB"
                 + " segments), %d alternating rounds; medians. Speed vs cp is cp's recovery time divided by the"
-                + " variant's.%n%n| restore_command | recovery s | speed vs cp | files | from the spool |"
-                + " per call p50 ms | p95 ms |%n|---|---:|---:|---:|---:|---:|---:|%n", walBytes / GIB, rounds));
+                + " variant's. CPU: seconds of the replaying startup process, of serve mode, of the prefetcher and"
+                + " restore-command JVMs together, and of the benchmark's own JVM (s3proxy); medians.%n%n"
+                + "| restore_command | recovery s | speed vs cp | files | from the spool | per call p50 ms | p95 ms |"
+                + " CPU s: replay / serve / pgrwl client / s3proxy |%n|---|---:|---:|---:|---:|---:|---:|---:|%n",
+                walBytes / GIB, rounds));
         for (Variant v : VARIANTS) {
             List<Result> rs = results.get(v);
+            if (rs == null) {
+                continue; // not selected
+            }
             double seconds = median(rs.stream().map(Result::seconds).toList());
             List<Double> calls = rs.stream().flatMap(r -> r.callMillis().stream()).sorted().toList();
             int files = rs.getFirst().callMillis().size();
             double hitShare = rs.stream().mapToDouble(r -> (double) r.hits() / r.callMillis().size()).average()
                     .orElse(0);
-            t.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %d | %.0f %% | %.1f | %.1f |%n", v.label(),
-                    seconds, baseline / seconds, files, 100 * hitShare, calls.get(calls.size() / 2),
-                    calls.get((int) Math.ceil(calls.size() * 0.95) - 1)));
+            t.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %d | %.0f %% | %.1f | %.1f | %.1f / %.1f /"
+                    + " %.1f / %.1f |%n", v.label(), seconds, baseline / seconds, files, 100 * hitShare,
+                    calls.get(calls.size() / 2), calls.get((int) Math.ceil(calls.size() * 0.95) - 1),
+                    medianCpu(rs, "replay"), medianCpu(rs, "serve"), median(rs.stream().map(r -> r.cpu()
+                            .getOrDefault("prefetcher", 0.0) + r.cpu().getOrDefault("restore-command", 0.0)).toList()),
+                    medianCpu(rs, "s3proxy")));
         }
         return t.toString();
     }

@@ -32,8 +32,10 @@ import java.util.concurrent.TimeUnit;
  * requested, N+1 … N+{@code serve.prefetch} of the same timeline are fetched in parallel, so a recovery that asks for
  * one segment at a time does not wait on the storage's latency for each.
  *
- * <p>Never stale: an entry is the decoded content with its SHA-256, which is checked again when the entry is served;
- * a mismatch or any error drops the entry. Bounded: at most {@code serve.cache_max_bytes}, served entries evicted
+ * <p>Never stale: an entry is the decoded content with its SHA-256 and the file's identity (inode, size, modification
+ * time) once written; it is served only while the file still has that identity, so it is not hashed a second time
+ * (a 16 MiB segment costs a SHA-256 pass of CPU that a recovery's replay needs), and an entry changed on disk or any
+ * error drops it. The client checks the SHA-256 end to end anyway. Bounded: at most {@code serve.cache_max_bytes}, served entries evicted
  * first; read-ahead stops while the cache is full. A file that is not in the archive is not remembered.
  *
  * <p>Thread-safe.
@@ -44,8 +46,8 @@ public final class ArchiveCache implements AutoCloseable {
     public static final String SUFFIX = ".pgrwl-cache";
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
-    /** A decoded file in the cache directory. */
-    private record Entry(String name, Path file, long length, byte[] sha256) {
+    /** A decoded file in the cache directory, and the identity (inode, size, mtime) it had when it was complete. */
+    private record Entry(String name, Path file, long length, byte[] sha256, DigestCache.Identity identity) {
     }
 
     private final Archive archive;
@@ -137,7 +139,7 @@ public final class ArchiveCache implements AutoCloseable {
                 }
                 Path file = directory.resolve(name + SUFFIX);
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                Entry entry = new Entry(name, file, length, sha.digest());
+                Entry entry = new Entry(name, file, length, sha.digest(), DigestCache.identify(file));
                 add(entry);
                 return Optional.of(entry);
             } finally {
@@ -162,19 +164,17 @@ public final class ArchiveCache implements AutoCloseable {
     }
 
     private Optional<ServedFile> openVerified(Entry entry) throws IOException {
-        ServedFile file;
+        Optional<ServedFile> file;
         try {
-            file = ServedFile.open(entry.file(), "archive");
+            file = ServedFile.openUnchanged(entry.file(), "archive", entry.identity(), entry.length(), entry.sha256());
         } catch (java.nio.file.NoSuchFileException e) {
             drop(entry, "its file is gone");
             return Optional.empty();
         }
-        if (file.length() != entry.length() || !MessageDigest.isEqual(file.sha256Bytes(), entry.sha256())) {
-            file.close();
-            drop(entry, "its content no longer matches its SHA-256");
-            return Optional.empty();
+        if (file.isEmpty()) {
+            drop(entry, "it was changed on disk since it was written (another inode, size or modification time)");
         }
-        return Optional.of(file);
+        return file;
     }
 
     private void add(Entry entry) throws IOException {

@@ -89,6 +89,30 @@ public final class ServedFile implements AutoCloseable {
     }
 
     /**
+     * Opens a file whose content and digest are known from when it was written (an archive cache entry), without
+     * hashing it again, if it still has the identity it had then, before and after opening.
+     *
+     * @return empty when the file changed (another inode, size or modification time)
+     */
+    static java.util.Optional<ServedFile> openUnchanged(Path file, String origin, DigestCache.Identity identity,
+                                                        long length, byte[] sha256) throws IOException {
+        if (!DigestCache.identify(file).equals(identity)) {
+            return java.util.Optional.empty();
+        }
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            if (!DigestCache.identify(file).equals(identity) || channel.size() != length) {
+                channel.close();
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new ServedFile(channel, length, sha256.clone(), origin));
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
      * Copies a file that may be written meanwhile (a {@code .partial} the receiver is appending to) into an unlinked
      * file in {@code scratch}, so what is sent is one consistent snapshot.
      */

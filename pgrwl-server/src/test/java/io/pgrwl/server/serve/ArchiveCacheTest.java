@@ -109,8 +109,18 @@ class ArchiveCacheTest {
         Path copy = dir.resolve("cache").resolve(name(2) + ArchiveCache.SUFFIX);
         byte[] damaged = Files.readAllBytes(copy);
         damaged[100] ^= 1;
-        Files.write(copy, damaged);
+        // replaced by another file (another inode), as a stray process would
+        Path other = Files.write(dir.resolve("other"), damaged);
+        Files.move(other, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertArrayEquals(plain[2], read(name(2)), "the damaged copy is dropped and fetched again");
+        // written in place: the modification time moves (set explicitly, as the clock's granularity is coarse)
+        Path third = dir.resolve("cache").resolve(name(3) + ArchiveCache.SUFFIX);
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(third);
+        byte[] bad = Files.readAllBytes(third);
+        bad[7] ^= 1;
+        Files.write(third, bad);
+        Files.setLastModifiedTime(third, java.nio.file.attribute.FileTime.from(before.toInstant().plusMillis(10)));
+        assertArrayEquals(plain[3], read(name(3)), "the copy written in place is dropped and fetched again");
     }
 
     @Test
