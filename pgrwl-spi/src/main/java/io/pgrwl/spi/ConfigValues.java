@@ -1,5 +1,8 @@
 package io.pgrwl.spi;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +31,12 @@ public final class ConfigValues {
      */
     private static final List<String> SECRET_WORDS = List.of("pass", "secret", "token", "credential", "private");
 
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    /** One number (digits, an optional fraction) and its unit; longer units first, so {@code ms} is not {@code m}. */
+    private static final Pattern DURATION_PART =
+            Pattern.compile("([0-9]*(?:\\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h|d)");
+
+    /** Digits of one number beyond which a duration is refused as too large to be meant (Go's limit is 292 years). */
+    private static final int MAX_NUMBER_LENGTH = 40;
 
     private ConfigValues() {
     }
@@ -80,8 +88,11 @@ public final class ConfigValues {
     }
 
     /**
-     * Go-style durations ({@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h30m}) plus days ({@code 7d}); {@code 0}
-     * alone is zero.
+     * Go durations as Go's {@code time.ParseDuration} reads them, plus days ({@code 7d}): a sequence of decimal numbers,
+     * each with an optional fraction and a unit, {@code ns}, {@code us} ({@code µs}, {@code μs}), {@code ms}, {@code s},
+     * {@code m}, {@code h} or {@code d} ({@code 500ms}, {@code 10s}, {@code 1h30m}, {@code 1.5h}, {@code 2h45m30.5s}),
+     * optionally after a {@code +}; {@code 0} alone is zero. A fraction of a nanosecond is dropped, as Go does. Unlike
+     * Go, a negative duration ({@code -5m}) is refused: every duration pgrwl reads is a length of time.
      *
      * @param text the duration, surrounding blanks ignored; not null
      * @return the duration, never negative
@@ -89,34 +100,51 @@ public final class ConfigValues {
      */
     public static Duration parseDuration(String text) {
         String t = text.trim();
-        if (t.equals("0")) {
-            return Duration.ZERO;
+        String unsigned = t.startsWith("+") || t.startsWith("-") ? t.substring(1) : t;
+        if (unsigned.equals("0")) {
+            return Duration.ZERO; // Go accepts "-0" and "+0" too
         }
-        Matcher m = DURATION_PART.matcher(t);
-        Duration total = Duration.ZERO;
+        if (t.startsWith("-")) {
+            throw notADuration(text);
+        }
+        Matcher m = DURATION_PART.matcher(unsigned);
+        BigDecimal nanos = BigDecimal.ZERO;
         int end = 0;
-        try {
-            while (m.find() && m.start() == end) {
-                total = total.plus(part(Long.parseLong(m.group(1)), m.group(2)));
-                end = m.end();
+        while (m.find() && m.start() == end) {
+            String number = m.group(1);
+            if (number.isEmpty() || number.equals(".") || number.length() > MAX_NUMBER_LENGTH) {
+                throw notADuration(text); // a unit without digits; a longer number cannot be meant
             }
-        } catch (NumberFormatException | ArithmeticException e) {
-            end = -1; // too large to be meant; reported as not a duration below
+            nanos = nanos.add(new BigDecimal(number.startsWith(".") ? "0" + number : number)
+                    .multiply(BigDecimal.valueOf(nanosPer(m.group(2)))));
+            end = m.end();
         }
-        if (end <= 0 || end != t.length()) {
-            throw new IllegalArgumentException(quote(text) + " is not a duration (examples: 500ms, 10s, 5m, 12h, 7d)");
+        if (end == 0 || end != unsigned.length()) {
+            throw notADuration(text);
         }
-        return total;
+        try {
+            BigInteger[] secondsAndNanos = nanos.setScale(0, RoundingMode.DOWN).toBigInteger()
+                    .divideAndRemainder(BigInteger.valueOf(1_000_000_000L));
+            return Duration.ofSeconds(secondsAndNanos[0].longValueExact(), secondsAndNanos[1].longValue());
+        } catch (ArithmeticException e) {
+            throw notADuration(text); // too large to be meant
+        }
     }
 
-    private static Duration part(long n, String unit) {
+    private static long nanosPer(String unit) {
         return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
+            case "ns" -> 1L;
+            case "us", "\u00b5s", "\u03bcs" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            case "h" -> 3_600_000_000_000L;
+            default -> 86_400_000_000_000L;
         };
+    }
+
+    private static IllegalArgumentException notADuration(String text) {
+        return new IllegalArgumentException(quote(text) + " is not a duration (examples: 500ms, 10s, 5m, 12h, 7d)");
     }
 
     /** @return the text in double quotes, as every message of these parsers shows it */

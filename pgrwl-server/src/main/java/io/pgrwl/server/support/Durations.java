@@ -4,8 +4,8 @@ import io.pgrwl.spi.ConfigValues;
 import java.time.Duration;
 
 /**
- * Go-style durations ({@code 500ms}, {@code 10s}, {@code 1h30m}) plus days ({@code 7d}): parsed by the SPI's
- * {@link ConfigValues#parseDuration}, formatted here.
+ * Go durations ({@code 500ms}, {@code 10s}, {@code 1h30m}, {@code 1.5h}, {@code 300us}) plus days ({@code 7d}): parsed
+ * by the SPI's {@link ConfigValues#parseDuration}, formatted here. Stateless and thread-safe.
  */
 public final class Durations {
 
@@ -49,7 +49,18 @@ public final class Durations {
         return b.append('s').toString();
     }
 
+    /**
+     * Formats so that {@link #parse} reads the same duration back: whole seconds as {@code 10s}, else milliseconds
+     * ({@code 1500ms}), else micro- or nanoseconds ({@code 300us}, {@code 1500ns}).
+     *
+     * @param d a duration that is not negative; not null
+     */
     public static String format(Duration d) {
+        if (d.getNano() % 1_000_000 != 0) {
+            // exact to the nanosecond up to 292 years (Go's own limit), to the microsecond beyond
+            return d.getNano() % 1000 == 0 || d.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L
+                    ? d.getSeconds() * 1_000_000 + d.getNano() / 1000 + "us" : d.toNanos() + "ns";
+        }
         if (d.toMillis() % 1000 != 0) {
             return d.toMillis() + "ms";
         }
