@@ -56,7 +56,8 @@ class ValidateIT {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
         unknown key            | main:\\n  colour: red\\n                                   | main.colour: unknown key
-        unknown section        | backup:\\n  cron: x\\n                                     | backup: unknown section
+        unknown section        | backups:\\n  cron: x\\n                                    | backups: unknown section
+        bad cron               | backup:\\n  cron: x\\n                                     | backup.cron: "x": has 1 field, a schedule has 5
         not a number           | metrics:\\n  enable: true\\nserve:\\n  prefetch: many\\n   | serve.prefetch: "many" is not a whole number
         not a boolean          | metrics:\\n  enable: perhaps\\n                            | metrics.enable:
         not a duration         | storage:\\n  uploader:\\n    sync_interval: 10x\\n        | storage.uploader.sync_interval:

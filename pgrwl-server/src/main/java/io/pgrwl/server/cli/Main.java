@@ -78,7 +78,8 @@ public final class Main implements Callable<Integer> {
         Mode mode;
         Plugins plugins;
         try {
-            mode = Mode.parse(firstNonNull(modeOption, env.get("PGRWL_MODE"), env.get("PGRWL_DAEMON_MODE")), "--mode");
+            mode = Mode.parseDaemon(firstNonNull(modeOption, env.get("PGRWL_MODE"), env.get("PGRWL_DAEMON_MODE")),
+                    "--mode");
             // the plugins first: the keys of their storage sections are theirs. Quietly, as logging is not set up yet
             plugins = Plugins.loadQuietly(Plugins.launcherDirectory());
             config = new ConfigLoader(env, plugins.storageSettings()).load(configPath(configOption, env), mode);
@@ -87,13 +88,24 @@ public final class Main implements Callable<Integer> {
             return EXIT_USAGE;
         }
         LogSink.configure(config.log());
+        logWarnings(config);
         if (config.storage().name() != null) {
             plugins.logBroken(); // a broken plugin directory only matters, and was only reported, with an archive
         }
         return switch (mode) {
             case RECEIVE -> new ReceiveMode(config, env, plugins).run();
             case SERVE -> new ServeMode(config, plugins).run();
+            case BACKUP_CMD, RESTORE -> throw new IllegalStateException(mode + " is refused by Mode.parseDaemon");
         };
+    }
+
+    /**
+     * Logs each of the configuration's warnings (an older Go pgrwl's key, an ignored section, a variable over the file)
+     * at WARNING, as the configuration's logger; call it after {@link LogSink#configure}.
+     */
+    static void logWarnings(PgrwlConfig config) {
+        System.Logger log = System.getLogger(ConfigLoader.class.getName());
+        config.warnings().forEach(w -> log.log(System.Logger.Level.WARNING, w));
     }
 
     static Path configPath(Path option, Map<String, String> env) {
@@ -169,7 +181,8 @@ public final class Main implements Callable<Integer> {
         @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "config file (YAML or JSON)")
         Path config;
 
-        @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "receive (default) or serve")
+        @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "receive (default), serve, or the Go"
+                + " pgrwl's backup-cmd or restore (what the configuration is for: receive needs receiver.slot)")
         String mode;
 
         @CommandLine.Spec
@@ -188,7 +201,8 @@ public final class Main implements Callable<Integer> {
                 // informational start-up lines would bury them
                 System.Logger.Level level = loaded.log().level().getSeverity() > System.Logger.Level.WARNING
                         .getSeverity() ? loaded.log().level() : System.Logger.Level.WARNING;
-                LogSink.configure(new PgrwlConfig.Log(level, loaded.log().json(), loaded.log().addSource()));
+                LogSink.configure(new PgrwlConfig.Log(level, loaded.log().format(), loaded.log().addSource()));
+                logWarnings(loaded);
                 if (loaded.storage().name() != null) {
                     plugins.logBroken();
                     // the providers check their own sections (storage.<name>.*, codecs) when they are created

@@ -73,7 +73,11 @@ public final class ConfigDocument {
                 .put("metrics", Json.object().put("enable", c.metricsEnabled()))
                 .put("health", Json.object().put("max_upload_backlog", c.health().maxUploadBacklog()))
                 .put("log", Json.object().put("level", level(c.log().level()))
-                        .put("format", c.log().json() ? "json" : "text").put("add_source", c.log().addSource()));
+                        .put("format", c.log().format().text()).put("add_source", c.log().addSource()))
+                .put("backup", Json.object().put("cron", c.backup().cron()))
+                .put("retention", Json.object().put("enable", c.retention().enable()).put("type", c.retention().type())
+                        .put("value", text(c.retention().value())).put("keep_last", c.retention().keepLast()))
+                .put("devconfig", Json.object().put("pprof", Json.object().put("enable", c.pprofEnabled())));
     }
 
     private static String level(System.Logger.Level level) {

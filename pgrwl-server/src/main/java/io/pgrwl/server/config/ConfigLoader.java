@@ -1,5 +1,6 @@
 package io.pgrwl.server.config;
 
+import io.pgrwl.server.support.Cron;
 import io.pgrwl.server.support.Durations;
 import io.pgrwl.spi.ConfigValues;
 import io.pgrwl.spi.Setting;
@@ -9,26 +10,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * Loads the configuration strictly: a YAML or JSON file (optional), {@code ${VAR}} placeholders in its values (a
- * variable that is not set is an error, never an empty string), then {@code PGRWL_<SECTION>_<KEY>} environment
- * variables over any key. Unknown keys, wrong types and missing required values are reported together, each naming
- * its key.
+ * Loads the configuration strictly: a YAML or JSON file (optional), {@code ${VAR}} and {@code $PGRWL_X} placeholders
+ * in its values (a variable that is not set is an error, never an empty string; any other {@code $} is literal), then
+ * {@code PGRWL_<SECTION>_<KEY>} environment variables over any key. Unknown keys, wrong types and missing required
+ * values are reported together, each naming its key.
+ *
+ * <p>The Go pgrwl's configuration files load unchanged: its keys of today are keys here ({@code receiver.uploader.*}
+ * another name of {@code storage.uploader.*}; both set to different values is an error naming both), and what does not
+ * stop pgrwl but should be known becomes a {@linkplain PgrwlConfig#warnings() warning}: a key of an older Go release
+ * ({@link KnownKeys#LEGACY}, {@link KnownKeys#IGNORED}), the section of a storage provider that {@code storage.name}
+ * does not select (its unset placeholders included: they would only matter if it were selected), and, with a file,
+ * each {@code PGRWL_*} variable applied over it (the Go pgrwl ignores the environment when it is given a file).
  *
  * <p>The keys are pgrwl's own and those the storage providers declare ({@link Setting}): a declared section
  * {@code storage.<name>} is as strict as a core one (its keys type-checked, others refused, each overridden by
@@ -43,13 +55,18 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class ConfigLoader {
 
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+    /** {@code ${NAME}}, any name; or {@code $PGRWL_NAME} without braces, as the Go pgrwl expands it. */
+    private static final Pattern PLACEHOLDER =
+            Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$(PGRWL_[A-Za-z0-9_]*)");
+
+    private static final String GO_NAME = "the Go pgrwl's name and pgrwl's";
+    private static final String OLD_NAME = "an older Go pgrwl's name and today's";
 
     private final Map<String, String> env;
     private final KnownKeys keys;
 
     /**
-     * @param env the environment: {@code ${VAR}} values and {@code PGRWL_*} overrides; not null
+     * @param env the environment: placeholder values and {@code PGRWL_*} overrides; not null
      * @param storageSettings the settings each storage provider declares, by provider name (see
      *     {@code Plugins.storageSettings()}); a provider missing from it or declaring none keeps a pass-through
      *     section. Not null
@@ -70,23 +87,96 @@ public final class ConfigLoader {
     /**
      * @param file the config file, or null for environment variables only
      * @param mode the mode the config is for (decides what is required)
+     * @return the configuration, with its {@linkplain PgrwlConfig#warnings() warnings}
      * @throws ConfigException listing every problem
      */
     public PgrwlConfig load(Path file, Mode mode) {
         List<String> problems = new ArrayList<>();
-        Map<String, String> values = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
+        Map<String, String> written = new LinkedHashMap<>(); // the file's values, placeholders not yet expanded
         if (file != null) {
-            readFile(file, values, problems);
+            readFile(file, written, problems, warnings);
+            warnings.addAll(KnownKeys.legacyWarnings(written.keySet()));
         }
-        keys.applyEnvironment(env, values, problems);
-        PgrwlConfig config = bind(values, mode, problems);
+        List<KnownKeys.EnvValue> fromEnv = keys.environment(env, problems);
+        if (file != null) {
+            fromEnv.forEach(v -> warnings.add(overrideWarning(v, file, written.containsKey(v.key()))));
+        }
+        Map<String, String> sources = new LinkedHashMap<>(); // key -> the variable that set it
+        fromEnv.forEach(v -> sources.put(v.key(), v.variable()));
+        Map<String, String> values = resolve(written, fromEnv, problems, warnings);
+        PgrwlConfig config = bind(values, sources, mode, problems, warnings);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return config;
     }
 
-    private void readFile(Path file, Map<String, String> values, List<String> problems) {
+    /**
+     * @return the file's values with their placeholders expanded, under the environment's; a placeholder that is not
+     *     set is a problem, except in the section of a provider that storage.name does not select, where it is part
+     *     of the warning about that section
+     */
+    private Map<String, String> resolve(Map<String, String> written, List<KnownKeys.EnvValue> fromEnv,
+                                        List<String> problems, List<String> warnings) {
+        Set<String> overridden = new HashSet<>();
+        fromEnv.forEach(v -> overridden.add(v.key()));
+        Map<String, String> values = new LinkedHashMap<>();
+        // outside the storage providers' sections first: storage.name decides which of those is used
+        written.forEach((key, text) -> {
+            if (!overridden.contains(key) && KnownKeys.providerSection(key).isEmpty()) {
+                expand(key, text, problems, null).ifPresent(v -> values.put(key, v));
+            }
+        });
+        fromEnv.forEach(v -> values.put(v.key(), v.value()));
+        String name = storageName(values);
+        Map<String, Set<String>> unused = new TreeMap<>(); // unused provider section -> its unset placeholders
+        Stream.concat(written.keySet().stream(), values.keySet().stream()).map(KnownKeys::providerSection)
+                .flatMap(Optional::stream).filter(section -> isUnused(section, name))
+                .forEach(section -> unused.putIfAbsent(section, new TreeSet<>()));
+        written.forEach((key, text) -> KnownKeys.providerSection(key).filter(section -> !overridden.contains(key))
+                .ifPresent(section -> expand(key, text, problems, unused.get(section))
+                        .ifPresent(v -> values.put(key, v))));
+        unused.forEach((section, unset) -> warnings.add(unusedSectionWarning(section, name, unset)));
+        return values;
+    }
+
+    /** @return whether {@code section} belongs to a storage provider (installed or the Go pgrwl's) not selected */
+    private boolean isUnused(String section, String storageName) {
+        String provider = section.substring("storage.".length());
+        return !provider.equals(storageName) && keys.isStorageName(provider);
+    }
+
+    private static String unusedSectionWarning(String section, String storageName, Set<String> unset) {
+        return section + ": ignored, storage.name is " + (storageName == null ? "not set (WAL stays in main.directory)"
+                : "\"" + storageName + "\"") + (unset.isEmpty() ? "" : "; it uses " + String.join(", ", unset)
+                + ", not set, which only matters when " + section + " is selected") + "; remove the section if it is"
+                + " not meant to be used";
+    }
+
+    private static String overrideWarning(KnownKeys.EnvValue v, Path file, boolean inFile) {
+        return v.variable() + ": " + (inFile ? "overrides " + v.key() + " of " + file : "sets " + v.key() + ", which "
+                + file + " does not") + " (pgrwl applies PGRWL_* variables over the config file; the Go pgrwl"
+                + " ignores them when it is given a file): unset it if that is not meant";
+    }
+
+    /**
+     * The storage provider the configuration selects: {@code storage.name}, or {@code local} when it is not set but
+     * compression or encryption is (they imply an archive).
+     *
+     * @return the name, or null for none (WAL stays in main.directory)
+     */
+    private static String storageName(Map<String, String> values) {
+        String name = values.get("storage.name");
+        name = name == null || name.isBlank() ? null : name.trim();
+        if (name == null && (values.containsKey("storage.compression.algo")
+                || values.containsKey("storage.encryption.algo"))) {
+            return "local";
+        }
+        return name;
+    }
+
+    private void readFile(Path file, Map<String, String> values, List<String> problems, List<String> warnings) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!name.endsWith(".yml") && !name.endsWith(".yaml") && !name.endsWith(".json")) {
             problems.add(file + ": unexpected config file extension (use .yml, .yaml or .json)");
@@ -109,14 +199,20 @@ public final class ConfigLoader {
             problems.add(file + ": the top level must be a mapping of sections (main, receiver, log, ...)");
             return;
         }
-        flatten("", map, values, problems);
+        flatten("", map, values, problems, warnings);
     }
 
-    private void flatten(String prefix, Map<?, ?> map, Map<String, String> values, List<String> problems) {
+    private void flatten(String prefix, Map<?, ?> map, Map<String, String> values, List<String> problems,
+                         List<String> warnings) {
         for (Map.Entry<?, ?> e : map.entrySet()) {
             String key = prefix + e.getKey();
             Object value = e.getValue();
-            if (value instanceof Map<?, ?> section && isPluginSection(key)) {
+            Optional<String> ignored = KnownKeys.ignored(key);
+            if (ignored.isPresent()) {
+                warnings.add(ignored.get());
+            } else if (value == null && (keys.hasKeysUnder(key) || isPluginSection(key))) {
+                continue; // a section whose keys are all commented out: YAML reads it as null
+            } else if (value instanceof Map<?, ?> section && isPluginSection(key)) {
                 flattenPluginSection(key, section, values, problems);
             } else if (value instanceof Map<?, ?> section) {
                 if (keys.isKey(key)) {
@@ -124,14 +220,14 @@ public final class ConfigLoader {
                 } else if (!keys.hasKeysUnder(key)) {
                     problems.add(key + ": unknown section");
                 } else {
-                    flatten(key + ".", section, values, problems);
+                    flatten(key + ".", section, values, problems, warnings);
                 }
             } else if (!keys.isKey(key)) {
                 problems.add(key + ": unknown key" + keys.unknownKeyHint(key));
             } else if (value instanceof List<?>) {
                 problems.add(key + ": expected a single value, found a list");
             } else if (value != null) {
-                expand(key, value.toString(), problems).ifPresent(v -> values.put(key, v));
+                values.put(key, value.toString());
             }
         }
     }
@@ -155,31 +251,47 @@ public final class ConfigLoader {
             if (e.getValue() instanceof Map<?, ?> || e.getValue() instanceof List<?>) {
                 problems.add(key + ": expected a single value (plugin settings are flat)");
             } else if (e.getValue() != null) {
-                expand(key, e.getValue().toString(), problems).ifPresent(v -> values.put(key, v));
+                values.put(key, e.getValue().toString());
             }
         }
     }
 
-    private java.util.Optional<String> expand(String key, String raw, List<String> problems) {
+    /**
+     * Replaces each {@code ${NAME}} and {@code $PGRWL_NAME} in {@code raw} by the variable's value; any other
+     * {@code $} stays as written.
+     *
+     * @param unset null where the value is used: a variable that is not set is a problem; else it gets the
+     *     placeholder (a warning names it) and the key is left out
+     * @return the value, or empty when a variable is not set
+     */
+    private Optional<String> expand(String key, String raw, List<String> problems, Set<String> unset) {
         Matcher m = PLACEHOLDER.matcher(raw);
         StringBuilder out = new StringBuilder();
         boolean missing = false;
         while (m.find()) {
-            String value = env.get(m.group(1));
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            String value = env.get(name);
             if (value == null) {
-                problems.add(key + ": environment variable " + m.group(1) + " (used as ${" + m.group(1) + "}) is not set");
+                String placeholder = m.group(1) != null ? "${" + name + "}" : "$" + name;
+                if (unset == null) {
+                    problems.add(key + ": environment variable " + name + " (used as " + placeholder + ") is not"
+                            + " set");
+                } else {
+                    unset.add(placeholder);
+                }
                 missing = true;
                 value = "";
             }
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
         m.appendTail(out);
-        return missing ? java.util.Optional.empty() : java.util.Optional.of(out.toString());
+        return missing ? Optional.empty() : Optional.of(out.toString());
     }
 
-    private PgrwlConfig bind(Map<String, String> v, Mode mode, List<String> problems) {
+    private PgrwlConfig bind(Map<String, String> v, Map<String, String> sources, Mode mode, List<String> problems,
+                             List<String> warnings) {
         checkDeclared(v, problems);
-        Values values = new Values(v, problems);
+        Values values = new Values(v, sources, problems);
         String directory = values.get("main.directory", Function.identity(), null);
         if ((directory == null || directory.isBlank())
                 && problems.stream().noneMatch(p -> p.startsWith("main.directory:"))) {
@@ -203,15 +315,58 @@ public final class ConfigLoader {
                 values.get("receiver.timeout", Durations::parse, Duration.ofSeconds(60)));
         PgrwlConfig.Log log = new PgrwlConfig.Log(
                 values.get("log.level", ConfigLoader::level, System.Logger.Level.INFO),
-                values.get("log.format", ConfigLoader::jsonFormat, false),
+                values.get("log.format", ConfigLoader::logFormat, PgrwlConfig.Log.Format.TEXT),
                 values.get("log.add_source", ConfigValues::parseBool, false));
         int backlog = values.get("health.max_upload_backlog", Integer::parseInt, 64);
         if (backlog < 1) {
             problems.add("health.max_upload_backlog: " + backlog + " is not a positive number of files");
         }
+        boolean pprof = values.either("devconfig.pprof.enable", "dev_config.pprof.enable", ConfigValues::parseBool,
+                false, OLD_NAME).value();
         return new PgrwlConfig(http(values, port, problems), directory == null ? null : Path.of(directory), receiver,
                 storage(values, problems), serve(values, problems), log,
-                values.get("metrics.enable", ConfigValues::parseBool, false), new PgrwlConfig.Health(backlog));
+                values.get("metrics.enable", ConfigValues::parseBool, false), new PgrwlConfig.Health(backlog),
+                backup(values), retention(values, problems), pprof, warnings);
+    }
+
+    /** {@code backup.cron}: checked when set (a blank one is not set), required in no mode. */
+    private static PgrwlConfig.Backup backup(Values values) {
+        String cron = values.get("backup.cron", text -> {
+            if (text.isBlank()) {
+                return null;
+            }
+            Cron.parse(text);
+            return text.trim();
+        }, null);
+        return new PgrwlConfig.Backup(cron);
+    }
+
+    /** The top-level {@code retention.*}, the Go pgrwl's recovery window: checked as the Go pgrwl checks it. */
+    private static PgrwlConfig.Retention retention(Values values, List<String> problems) {
+        boolean enable = values.get("retention.enable", ConfigValues::parseBool, false);
+        String type = values.get("retention.type", String::trim, "");
+        if (type.isEmpty()) {
+            type = PgrwlConfig.Retention.RECOVERY_WINDOW;
+        } else if (!type.equals(PgrwlConfig.Retention.RECOVERY_WINDOW)) {
+            problems.add("retention.type: \"" + type + "\" is not supported; the only type is recovery_window, the"
+                    + " default (the types time and count of the Go pgrwl's backup.retention went in v1.0.34)");
+            type = PgrwlConfig.Retention.RECOVERY_WINDOW;
+        }
+        int before = problems.size();
+        Duration value = values.get("retention.value", Durations::parse, null);
+        if (enable && value == null && problems.size() == before) {
+            problems.add("retention.value: required when retention.enable is true (the recovery window: base backups"
+                    + " and WAL to recover to any point in it are kept, e.g. 72h)");
+        } else if (enable && value != null && value.isZero()) {
+            problems.add("retention.value: must be longer than 0 (the recovery window, e.g. 72h)");
+        }
+        int keepLast = values.get("retention.keep_last", Integer::parseInt, 1);
+        if (keepLast < 1) {
+            problems.add("retention.keep_last: " + keepLast + " is less than 1 (the number of successful base backups"
+                    + " always kept; leave it out for 1)");
+            keepLast = 1;
+        }
+        return new PgrwlConfig.Retention(enable, type, value, keepLast);
     }
 
     private static PgrwlConfig.Http http(Values values, int port, List<String> problems) {
@@ -269,51 +424,51 @@ public final class ConfigLoader {
                 && problems.stream().noneMatch(p -> p.startsWith("storage.encryption.pass:"))) {
             problems.add("storage.encryption.pass: required when storage.encryption.algo is set");
         }
-        String name = values.get("storage.name", String::trim, null);
-        if (name != null && name.isEmpty()) {
-            name = null;
+        String name = storageName(values.raw());
+        Chosen<Integer> concurrency = values.either("storage.uploader.max_concurrency",
+                "receiver.uploader.max_concurrency", Integer::parseInt, 4, GO_NAME);
+        if (concurrency.value() < 1 || concurrency.value() > 64) {
+            problems.add(concurrency.key() + ": " + concurrency.value() + " is not from 1 to 64");
         }
-        if (name == null && (compression != null || encryption != null)) {
-            name = "local"; // compressing or encrypting implies an archive; the default one is local
-        }
-        int concurrency = values.get("storage.uploader.max_concurrency", Integer::parseInt, 4);
-        if (concurrency < 1 || concurrency > 64) {
-            problems.add("storage.uploader.max_concurrency: " + concurrency + " is not from 1 to 64");
-        }
-        Duration sync = values.get("storage.uploader.sync_interval", Durations::parse, Duration.ofSeconds(10));
-        if (sync.isZero() || sync.isNegative()) {
-            problems.add("storage.uploader.sync_interval: must be positive");
+        Chosen<Duration> sync = values.either("storage.uploader.sync_interval", "receiver.uploader.sync_interval",
+                Durations::parse, Duration.ofSeconds(10), GO_NAME);
+        if (sync.value().isZero() || sync.value().isNegative()) {
+            problems.add(sync.key() + ": must be positive");
         }
         Integer level = values.get("storage.compression.level", Integer::valueOf, null);
-        boolean retention = values.get("storage.retention.enable", ConfigValues::parseBool, false);
-        String keep = values.raw().get("storage.retention.keep_period");
-        values.get("storage.retention.keep_period", Durations::parse, null);
-        if (retention && keep == null) {
-            problems.add("storage.retention.keep_period: required when storage.retention.enable is true");
+        Chosen<Boolean> retention = values.either("storage.retention.enable", "receiver.retention.enable",
+                ConfigValues::parseBool, false, OLD_NAME);
+        Chosen<Duration> keepPeriod = values.either("storage.retention.keep_period", "receiver.retention.keep_period",
+                Durations::parse, null, OLD_NAME);
+        String keep = values.raw().get(keepPeriod.key());
+        if (retention.value() && keep == null) {
+            problems.add(retention.key().replace(".enable", ".keep_period") + ": required when " + retention.key()
+                    + " is true");
         }
-        if (retention && name == null) {
-            problems.add("storage.retention.enable: needs an archive (storage.name); without one main.directory is"
+        if (retention.value() && name == null) {
+            problems.add(retention.key() + ": needs an archive (storage.name); without one main.directory is"
                     + " the only copy of the WAL and pgrwl does not prune it");
         }
-        Duration retentionInterval = values.get("storage.retention.sync_interval", Durations::parse,
-                Duration.ofHours(1));
+        Duration retentionInterval = values.either("storage.retention.sync_interval",
+                "receiver.retention.sync_interval", Durations::parse, Duration.ofHours(1), OLD_NAME).value();
         return new PgrwlConfig.Storage(name, values.get("storage.prefix", String::trim, ""),
                 values.get("storage.local.directory", Function.identity(), null), compression, level, encryption, pass,
-                sync, concurrency, retention ? keep : null, retentionInterval,
+                sync.value(), concurrency.value(), retention.value() ? keep : null, retentionInterval,
                 providerSettings(values, name, problems));
     }
 
     /**
      * @param name {@code storage.name}, or null
      * @return the {@code storage.<name>.*} values without that prefix; any other {@code storage.*} key that is not a
-     *     known key is a problem, as its section belongs to no provider in use (a misspelt section)
+     *     known key is a problem, as its section belongs to no provider in use (a misspelt section), unless the
+     *     section is that of a storage provider pgrwl or the Go pgrwl has (load() warns about it)
      */
     private Map<String, String> providerSettings(Values values, String name, List<String> problems) {
         String own = "storage." + name;
         String named = name == null ? "not set" : "\"" + name + "\"";
         values.raw().keySet().stream().filter(k -> k.startsWith("storage.") && !keys.isKey(k))
                 .map(k -> k.substring(0, k.indexOf('.', "storage.".length()))).distinct()
-                .filter(section -> !section.equals(own))
+                .filter(section -> !section.equals(own) && !keys.isStorageName(section.substring("storage.".length())))
                 .forEach(section -> problems.add(section + ": unknown section (a plugin's settings go under"
                         + " storage.<storage.name>; storage.name is " + named + ")"));
         Map<String, String> provider = new TreeMap<>();
@@ -356,16 +511,57 @@ public final class ConfigLoader {
         };
     }
 
-    static boolean jsonFormat(String text) {
+    static PgrwlConfig.Log.Format logFormat(String text) {
         return switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "json" -> true;
-            case "text" -> false;
-            default -> throw new IllegalArgumentException("\"" + text + "\" is not one of text, json");
+            case "text" -> PgrwlConfig.Log.Format.TEXT;
+            case "pretty" -> PgrwlConfig.Log.Format.PRETTY;
+            case "json" -> PgrwlConfig.Log.Format.JSON;
+            default -> throw new IllegalArgumentException("\"" + text + "\" is not one of text, pretty, json");
         };
     }
 
-    /** Typed access that records a problem naming the key instead of throwing. */
-    private record Values(Map<String, String> raw, List<String> problems) {
+    /**
+     * A value read under one of two names of a setting.
+     *
+     * @param key the name it was read under (the first when neither is set), for messages
+     * @param value the value, or the fallback
+     */
+    private record Chosen<T>(String key, T value) {
+    }
+
+    /**
+     * Typed access that records a problem naming the key instead of throwing.
+     *
+     * @param sources the variable that set each key set from the environment, for messages
+     */
+    private record Values(Map<String, String> raw, Map<String, String> sources, List<String> problems) {
+
+        /**
+         * Reads a setting that has two names: {@code key} and {@code alias} (e.g. the Go pgrwl's). Both set to
+         * different values is a problem naming both; the same value (as {@code parse} reads it) is fine.
+         *
+         * @param relation what the names are to each other, for the message
+         */
+        <T> Chosen<T> either(String key, String alias, Function<String, T> parse, T fallback, String relation) {
+            int before = problems.size();
+            T first = get(key, parse, fallback);
+            T second = get(alias, parse, fallback);
+            boolean both = raw.containsKey(key) && raw.containsKey(alias);
+            if (both && problems.size() == before && !Objects.equals(first, second)) {
+                problems.add(alias + ": " + shown(alias) + " conflicts with " + key + ": " + shown(key) + "; the two"
+                        + " are one setting (" + relation + "): keep one of them");
+            }
+            return raw.containsKey(alias) && !raw.containsKey(key) ? new Chosen<>(alias, second)
+                    : new Chosen<>(key, first);
+        }
+
+        /** @return the value of {@code key} quoted (masked when secret) and where it came from if not the file */
+        private String shown(String key) {
+            String variable = sources.get(key);
+            return ConfigValues.shown(key.substring(key.lastIndexOf('.') + 1), "\"" + raw.get(key) + "\"", Set.of())
+                    + (variable == null ? "" : " (from " + variable + ")");
+        }
+
         <T> T get(String key, Function<String, T> parse, T fallback) {
             String text = raw.get(key);
             if (text == null) {

@@ -1,8 +1,12 @@
 package io.pgrwl.server.config;
 
+import io.pgrwl.server.support.Cron;
 import io.pgrwl.spi.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The effective configuration, after file, {@code ${VAR}} placeholders and {@code PGRWL_*} overrides.
@@ -15,9 +19,68 @@ import java.time.Duration;
  * @param log the {@code log} section
  * @param metricsEnabled {@code metrics.enable}: serve {@code /metrics}
  * @param health the {@code health} section
+ * @param backup the {@code backup} section (the Go pgrwl's base-backup schedule); not null
+ * @param retention the top-level {@code retention} section (the Go pgrwl's recovery window); not null
+ * @param pprofEnabled {@code devconfig.pprof.enable} (the Go pgrwl's profiling endpoints); read, nothing serves them yet
+ * @param warnings what the operator should know about the configuration that does not stop pgrwl (a key of an older
+ *     Go pgrwl, an ignored section, an environment variable over the file), one line each naming the key or variable
+ *     and never a secret value, for the log at start-up; not null, unmodifiable
  */
 public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage storage, Serve serve, Log log,
-                   boolean metricsEnabled, Health health) {
+                   boolean metricsEnabled, Health health, Backup backup, Retention retention, boolean pprofEnabled,
+                   List<String> warnings) {
+
+    public PgrwlConfig {
+        Objects.requireNonNull(backup, "backup");
+        Objects.requireNonNull(retention, "retention");
+        warnings = List.copyOf(warnings);
+    }
+
+    /** Without backup schedule, retention, pprof or warnings (the components that came with the Go keys). */
+    public PgrwlConfig(Http http, Path directory, Receiver receiver, Storage storage, Serve serve, Log log,
+                       boolean metricsEnabled, Health health) {
+        this(http, directory, receiver, storage, serve, log, metricsEnabled, health, Backup.NONE, Retention.OFF, false,
+                List.of());
+    }
+
+    /**
+     * {@code backup.*}. Nothing takes base backups yet: the schedule is only checked.
+     *
+     * @param cron {@code backup.cron} as written (five fields or a descriptor, checked by {@link Cron#parse}), or
+     *     null when not set (it is required in no mode)
+     */
+    public record Backup(String cron) {
+
+        /** No schedule. */
+        public static final Backup NONE = new Backup(null);
+
+        /** @return the parsed schedule, or null when {@code backup.cron} is not set */
+        public Cron schedule() {
+            return cron == null ? null : Cron.parse(cron);
+        }
+    }
+
+    /**
+     * The top-level {@code retention.*}: the Go pgrwl's recovery-window retention of base backups and the WAL they
+     * need. Nothing applies it yet: it is only checked. (WAL retention by age is {@code storage.retention.*}.)
+     *
+     * @param enable {@code retention.enable}
+     * @param type {@code retention.type}: {@value #RECOVERY_WINDOW}, the only type; not null
+     * @param value {@code retention.value}: the recovery window, more than 0 when enabled; null when not set
+     * @param keepLast {@code retention.keep_last}: successful base backups always kept, at least 1
+     */
+    public record Retention(boolean enable, String type, Duration value, int keepLast) {
+
+        /** The only retention type, and the default. */
+        public static final String RECOVERY_WINDOW = "recovery_window";
+
+        /** Off, with the defaults. */
+        public static final Retention OFF = new Retention(false, RECOVERY_WINDOW, null, 1);
+
+        public Retention {
+            Objects.requireNonNull(type, "type");
+        }
+    }
 
     /**
      * @param maxUploadBacklog {@code health.max_upload_backlog}: files waiting for upload at which receive mode is no
@@ -102,10 +165,30 @@ public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage 
     }
 
     /**
-     * @param level {@code log.level}
-     * @param json {@code log.format} is json
+     * @param level {@code log.level}; not null
+     * @param format {@code log.format}; not null
      * @param addSource {@code log.add_source}
      */
-    public record Log(System.Logger.Level level, boolean json, boolean addSource) {
+    public record Log(System.Logger.Level level, Format format, boolean addSource) {
+
+        public Log {
+            Objects.requireNonNull(level, "level");
+            Objects.requireNonNull(format, "format");
+        }
+
+        /** {@code log.format}: how each event is written on stderr. */
+        public enum Format {
+            /** One line with an ISO-8601 UTC time stamp, the level, the logger and the message (the default). */
+            TEXT,
+            /** For a person at a terminal: the local time of day, the level (in colour on a terminal), the message. */
+            PRETTY,
+            /** One JSON object per line. */
+            JSON;
+
+            /** @return the value of {@code log.format}: {@code text}, {@code pretty} or {@code json} */
+            public String text() {
+                return name().toLowerCase(Locale.ROOT);
+            }
+        }
     }
 }

@@ -2,25 +2,42 @@ package io.pgrwl.server.logging;
 
 import io.pgrwl.server.config.PgrwlConfig;
 import io.pgrwl.server.support.Json;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.text.MessageFormat;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.ResourceBundle;
 import java.util.function.Supplier;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 
 /**
- * Where every {@link System.Logger} of pgrwl and its plugins writes: one line per event on stderr, as text or JSON,
- * at the configured level. Also receives {@code java.util.logging} (PgJDBC) records.
+ * Where every {@link System.Logger} of pgrwl and its plugins writes: one line per event on stderr, as text, pretty
+ * text or JSON ({@code log.format}), at the configured level. Also receives {@code java.util.logging} (PgJDBC)
+ * records.
+ *
+ * <p>{@code pretty} is for a person at a terminal: {@code 23:40:01.123 INFO  ReceiveMode: message} (local time of day,
+ * the level, the logger's class, the message; the Go pgrwl's {@code pretty} has a layout of its own,
+ * {@code INFO   [2006-01-02 15:04:05] message key=value}). Its level is in ANSI colour when stderr is a
+ * terminal ({@link #colourOnStderr}): on Linux, when {@code /proc/self/fd/2} is a terminal device; elsewhere, when
+ * {@code System.console() != null}, Java's usual test, which looks at stdin and stdout. {@code NO_COLOR} (set, not
+ * empty) and {@code TERM=dumb} turn colour off. {@code text} and {@code json} never have colour.
  *
  * <p>Thread-safe: each line is written with a single {@code println}.
  */
 public final class LogSink extends System.LoggerFinder {
 
     private static volatile System.Logger.Level threshold = System.Logger.Level.INFO;
-    private static volatile boolean json;
+    private static volatile PgrwlConfig.Log.Format format = PgrwlConfig.Log.Format.TEXT;
     private static volatile boolean addSource;
+    /** Whether pretty lines colour their level; decided by {@link #configure}, set by tests. */
+    static volatile boolean colour;
+    private static final DateTimeFormatter TIME_OF_DAY = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
     /** stderr; replaceable so tests can read what is written. */
     static volatile PrintStream out = System.err;
     /** In every JSON line, as the Go pgrwl's {@code pid} attribute: tells two processes' lines apart in one stream. */
@@ -33,8 +50,9 @@ public final class LogSink extends System.LoggerFinder {
     /** Applies {@code log.*}; may be called at any time. */
     public static void configure(PgrwlConfig.Log log) {
         threshold = log.level();
-        json = log.json();
+        format = log.format();
         addSource = log.addSource();
+        colour = log.format() == PgrwlConfig.Log.Format.PRETTY && colourOnStderr(System.getenv());
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
             root.removeHandler(h);
@@ -42,6 +60,27 @@ public final class LogSink extends System.LoggerFinder {
         root.addHandler(new JulBridge());
         root.setLevel(log.level() == System.Logger.Level.TRACE ? java.util.logging.Level.ALL
                 : java.util.logging.Level.INFO);
+    }
+
+    /**
+     * @param env the environment, for {@code NO_COLOR} and {@code TERM}; not null
+     * @return whether stderr is a terminal that shows colour (see the class comment)
+     */
+    static boolean colourOnStderr(Map<String, String> env) {
+        String noColour = env.get("NO_COLOR");
+        if ((noColour != null && !noColour.isEmpty()) || "dumb".equals(env.get("TERM"))) {
+            return false;
+        }
+        Path stderr = Path.of("/proc/self/fd/2");
+        try {
+            if (Files.isSymbolicLink(stderr)) {
+                String target = Files.readSymbolicLink(stderr).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+            }
+        } catch (IOException | SecurityException e) {
+            // not Linux, or not allowed: Java's own test below
+        }
+        return System.console() != null;
     }
 
     @Override
@@ -64,7 +103,29 @@ public final class LogSink extends System.LoggerFinder {
         }
         String source = addSource ? callerOutsideLogging() : null;
         String text = error == null ? message : message + ": " + error;
-        out.println(json ? jsonLine(level, logger, text, source) : textLine(level, logger, text, source));
+        out.println(switch (format) {
+            case JSON -> jsonLine(level, logger, text, source);
+            case PRETTY -> prettyLine(level, logger, text, source);
+            case TEXT -> textLine(level, logger, text, source);
+        });
+    }
+
+    /** {@code 23:40:01.123 INFO  ReceiveMode: (Source.java:12) message}, the level coloured when {@link #colour}. */
+    static String prettyLine(System.Logger.Level level, String logger, String text, String source) {
+        String name = levelName(level);
+        String padding = " ".repeat(6 - name.length());
+        return LocalTime.now().format(TIME_OF_DAY) + " " + (colour ? ansi(level) + name + "\u001b[0m" : name) + padding
+                + shortName(logger) + ": " + (source == null ? "" : "(" + source + ") ") + text;
+    }
+
+    private static String ansi(System.Logger.Level level) {
+        return switch (level) {
+            case ERROR -> "\u001b[1;31m";
+            case WARNING -> "\u001b[33m";
+            case INFO -> "\u001b[32m";
+            case DEBUG -> "\u001b[36m";
+            default -> "\u001b[90m";
+        };
     }
 
     private static String textLine(System.Logger.Level level, String logger, String text, String source) {

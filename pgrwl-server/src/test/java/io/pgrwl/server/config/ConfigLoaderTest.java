@@ -39,7 +39,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(2), c.receiver().statusInterval());
         assertEquals(Duration.ofSeconds(60), c.receiver().timeout(), "receiver.timeout defaults to 60s");
         assertEquals(System.Logger.Level.TRACE, c.log().level());
-        assertTrue(c.log().json());
+        assertEquals(PgrwlConfig.Log.Format.JSON, c.log().format());
     }
 
     @Test
@@ -84,12 +84,12 @@ class ConfigLoaderTest {
 
     @Test
     void everyProblemIsReportedWithItsKey() throws Exception {
-        Path f = write("bad.yaml", "main:\n  directory: /d\n  listen_port: http\n  colour: red\nbackup:\n  cron: x\n"
+        Path f = write("bad.yaml", "main:\n  directory: /d\n  listen_port: http\n  colour: red\nbackups:\n  cron: x\n"
                 + "storage:\n  encryption:\n    algo: aesgcm\n  uploader:\n    max_concurrency: 0\n"
                 + "receiver:\n  slot: ${MISSING}\n  no_loop: perhaps\n  status_interval: 10x\nlog:\n  format: xml\n");
         ConfigException e = assertThrows(ConfigException.class, () -> loader(Map.of()).load(f, Mode.RECEIVE));
         String all = String.join("\n", e.problems());
-        for (String key : new String[] {"main.listen_port:", "main.colour: unknown key", "backup: unknown section",
+        for (String key : new String[] {"main.listen_port:", "main.colour: unknown key", "backups: unknown section",
                 "storage.encryption.pass: required when storage.encryption.algo is set",
                 "storage.uploader.max_concurrency: 0 is not from 1 to 64",
                 "receiver.slot: environment variable MISSING", "receiver.no_loop:", "receiver.status_interval:",
