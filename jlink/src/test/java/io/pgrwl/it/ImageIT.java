@@ -55,6 +55,9 @@ class ImageIT {
         assertEquals(0, version.status(), "daemon.aot accepted: " + version.output());
         Result restore = run(image, AOT_REQUIRED, "restore-command", "--help");
         assertEquals(0, restore.status(), "restore-command.aot accepted: " + restore.output());
+        Result serve = run(image, AOT_REQUIRED, "daemon", "-m", "serve", "--help");
+        assertEquals(0, serve.status(), "serve.aot accepted: " + serve.output());
+        assertTrue(Files.size(image.resolve("lib/serve.aot")) > 0);
         // Without the AOT cache the JDK's class-data archive serves; the one for heaps over 32 GiB is not shipped,
         // and such a heap still starts, only without class-data sharing.
         assertTrue(Files.isRegularFile(image.resolve("lib/server/classes.jsa")));

@@ -35,8 +35,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Never stale: an entry is the decoded content with its SHA-256 and the file's identity (inode, size, modification
  * time) once written; it is served only while the file still has that identity, so it is not hashed a second time
  * (a 16 MiB segment costs a SHA-256 pass of CPU that a recovery's replay needs), and an entry changed on disk or any
- * error drops it. The client checks the SHA-256 end to end anyway. Bounded: at most {@code serve.cache_max_bytes}, served entries evicted
- * first; read-ahead stops while the cache is full. A file that is not in the archive is not remembered.
+ * error drops it. The client checks the SHA-256 end to end anyway. An entry is removed as soon as it is served.
+ * Bounded: at most {@code serve.cache_max_bytes}; read-ahead stops while the cache is full. A file that is not in the
+ * archive is not remembered.
  *
  * <p>Thread-safe.
  */
@@ -58,7 +59,6 @@ public final class ArchiveCache implements AutoCloseable {
     private final Map<String, CompletableFuture<Optional<Entry>>> inFlight = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final LinkedHashMap<String, Entry> ready = new LinkedHashMap<>(); // guarded by lock; oldest first
-    private final Map<String, Boolean> served = new java.util.HashMap<>(); // guarded by lock
     private long readyBytes; // guarded by lock
     private volatile long segmentSize;
     public final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
@@ -183,37 +183,23 @@ public final class ArchiveCache implements AutoCloseable {
             if (old != null) {
                 readyBytes -= old.length();
             }
-            served.remove(entry.name());
             readyBytes += entry.length();
-            evict();
-        }
-    }
-
-    private void markServed(Entry entry) throws IOException {
-        synchronized (lock) {
-            if (ready.get(entry.name()) == entry) {
-                served.put(entry.name(), Boolean.TRUE);
-            }
-            evict();
         }
     }
 
     /**
-     * Removes served entries, oldest first, until the cache fits. Unserved entries stay: a request may be about to open
-     * one, and read-ahead never fetches beyond the limit. Deleting a file being sent is fine: its channel stays open.
-     * Holds the lock.
+     * Removes an entry once it is being sent (its open channel keeps the data): a recovery asks for each segment once,
+     * so keeping it would only make the kernel write 16 MiB per segment to disk that nobody reads, on the machine
+     * whose replay needs the disk. A second request for the same name (another standby) fetches it again.
      */
-    private void evict() throws IOException {
-        Iterator<Entry> it = ready.values().iterator();
-        while (readyBytes > maxBytes && it.hasNext()) {
-            Entry e = it.next();
-            if (served.containsKey(e.name())) {
-                it.remove();
-                served.remove(e.name());
-                readyBytes -= e.length();
-                Files.deleteIfExists(e.file());
+    private void markServed(Entry entry) throws IOException {
+        synchronized (lock) {
+            if (!ready.remove(entry.name(), entry)) {
+                return;
             }
+            readyBytes -= entry.length();
         }
+        Files.deleteIfExists(entry.file());
     }
 
     private void drop(Entry entry, String why) throws IOException {
@@ -221,7 +207,6 @@ public final class ArchiveCache implements AutoCloseable {
                 + "; fetching it again from the archive");
         synchronized (lock) {
             if (ready.remove(entry.name(), entry)) {
-                served.remove(entry.name());
                 readyBytes -= entry.length();
             }
         }
@@ -252,7 +237,7 @@ public final class ArchiveCache implements AutoCloseable {
                     continue;
                 }
                 if (readyBytes + (long) (inFlight.size() + 1) * size > maxBytes) {
-                    return; // full: read-ahead resumes as served entries are evicted
+                    return; // full: read-ahead resumes as entries are served (and removed)
                 }
             }
             if (!inFlight.containsKey(next)) {
