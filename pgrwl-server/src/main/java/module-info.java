@@ -23,6 +23,8 @@ module io.pgrwl.server {
     requires io.helidon.metrics.api;
     requires io.helidon.health;
     requires java.net.http;
+    requires java.management;
+    requires jdk.jfr;
     requires jdk.unsupported;
 
     // picocli reads and sets the annotated fields of the commands by reflection

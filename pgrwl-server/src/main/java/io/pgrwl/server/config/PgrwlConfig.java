@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param health the {@code health} section
  * @param backup the {@code backup} section (the Go pgrwl's base-backup schedule); not null
  * @param retention the top-level {@code retention} section (the Go pgrwl's recovery window); not null
- * @param pprofEnabled {@code devconfig.pprof.enable} (the Go pgrwl's profiling endpoints); read, nothing serves them yet
+ * @param pprofEnabled {@code devconfig.pprof.enable} (the Go pgrwl's profiling endpoints): /debug/threads and /debug/jfr
  * @param warnings what the operator should know about the configuration that does not stop pgrwl (a key of an older
  *     Go pgrwl, an ignored section, an environment variable over the file), one line each naming the key or variable
  *     and never a secret value, for the log at start-up; not null, unmodifiable

@@ -46,8 +46,10 @@ public final class HttpApi implements AutoCloseable {
      *
      * @param metrics serve {@code /metrics} (Prometheus text of Helidon's global registry)
      * @param readiness the checks of {@code /health/ready}; not null
+     * @param debug {@code devconfig.pprof.enable}: the {@code /debug/*} routes ({@link DebugRoutes}), mounted only
+     *     with a bearer token or on a loopback address
      */
-    public record Observability(boolean metrics, List<HealthCheck> readiness) {
+    public record Observability(boolean metrics, List<HealthCheck> readiness, boolean debug) {
     }
 
     /**
@@ -66,7 +68,7 @@ public final class HttpApi implements AutoCloseable {
                     .port(http.listenPort())
                     .shutdownHook(false) // pgrwl stops the server itself, after the receiver's final fsync
                     .addFeature(observe(observability))
-                    .routing(r -> routing(r, http, routes));
+                    .routing(r -> routing(r, http, debugRoutes(observability, http, address), routes));
             if (http.tls()) {
                 Keys keys = tlsKeys(http);
                 builder.tls(t -> t.privateKey(keys).privateKeyCertChain(keys));
@@ -88,13 +90,39 @@ public final class HttpApi implements AutoCloseable {
         return new HttpApi(server);
     }
 
-    private static void routing(HttpRouting.Builder r, PgrwlConfig.Http http, Consumer<HttpRouting.Builder> routes) {
+    private static void routing(HttpRouting.Builder r, PgrwlConfig.Http http, boolean debug,
+                                Consumer<HttpRouting.Builder> routes) {
         r.addFilter(HttpApi::refuseDotSegments);
         if (http.authToken() != null) {
             r.addFilter(new BearerTokenFilter(http.authToken()));
         }
         r.any("/healthz", (req, res) -> res.status(Status.OK_200).send());
+        if (debug) {
+            DebugRoutes.register(r);
+        }
         routes.accept(r);
+    }
+
+    /** @return whether to mount {@code /debug/*}: asked for, and behind a token or on loopback only */
+    private static boolean debugRoutes(Observability o, PgrwlConfig.Http http, String address) {
+        if (!o.debug()) {
+            return false;
+        }
+        boolean loopback;
+        try {
+            loopback = java.net.InetAddress.getByName(address).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            loopback = false;
+        }
+        if (http.authToken() == null && !loopback) {
+            LOG.log(System.Logger.Level.WARNING, "devconfig.pprof.enable is true, but /debug/* (thread dumps, JFR"
+                    + " recordings) is not served: it shows the inside of the process, so it needs main.auth_token"
+                    + " or a loopback main.listen_address (now " + address + ")");
+            return false;
+        }
+        LOG.log(System.Logger.Level.INFO, "devconfig.pprof.enable: /debug/threads and /debug/jfr are served"
+                + (http.authToken() != null ? " (bearer token required)" : " (loopback only)"));
+        return true;
     }
 
     /** Helidon's observers at the root: {@code /health[/live|/ready]} and, when enabled, {@code /metrics}. */

@@ -38,7 +38,7 @@ public final class ReceiveApi {
             readiness.add(storageProbe.check());
         }
         return HttpApi.start(config.http(), Mode.RECEIVE, new HttpApi.Observability(config.metricsEnabled(),
-                readiness), r -> {
+                readiness, config.pprofEnabled()), r -> {
                     r.get("/api/v1/status", (req, res) -> {
                         res.header(HeaderNames.CONTENT_TYPE, "application/json");
                         res.send(StatusDocument.receive(slot, receiver.status(), uploader, retention, started,

@@ -26,7 +26,7 @@ public final class ServeApi {
     public static HttpApi start(PgrwlConfig config, WalLookup lookup, PgrwlMetrics.ServeMeters meters,
                                 Archive archive, ArchiveCache cache, StorageProbe probe) {
         HttpApi.Observability observability = new HttpApi.Observability(config.metricsEnabled(),
-                List.of(probe.check()));
+                List.of(probe.check()), config.pprofEnabled());
         return HttpApi.start(config.http(), Mode.SERVE, observability, r -> {
             WalRoutes.register(r, lookup, meters);
             InfoRoutes.register(r, config, archive);
