@@ -222,6 +222,22 @@ class PrefetchIT {
     }
 
     @Test
+    void aHistoryRequestAtTheStartOfARecoveryFromABackupStartsReadingAheadFromBackupLabel() throws Exception {
+        writeSegments(1, 12);
+        // START WAL LOCATION in segment 3 (1 MiB segments): 0/300028
+        Files.writeString(data.resolve("backup_label"), "START WAL LOCATION: 0/300028 (file " + name(3) + ")\n"
+                + "CHECKPOINT LOCATION: 0/300060\nBACKUP METHOD: streamed\n");
+        RestoreCommandRun history = restore("127.0.0.1:" + serveMode(), "00000002.history", Map.of(), "--prefetch",
+                "4");
+        assertEquals(1, history.exit(), "serve mode has no 00000002.history: " + history.output());
+        Await.until("3-6 spooled before PostgreSQL asked for any segment", Duration.ofSeconds(60),
+                () -> spooled().equals(Set.of(name(3), name(4), name(5), name(6))));
+        RestoreCommandRun start = restore(closedPort(), name(3), Map.of(), "--prefetch", "4");
+        assertEquals(0, start.exit(), start.output());
+        assertArrayEquals(content(3), restored(), "the first segment of the recovery from the spool");
+    }
+
+    @Test
     void thePrefetcherExitsWhenThePostmasterIsGone() throws Exception {
         writeSegments(1, 4);
         RestoreCommandRun first = restore("127.0.0.1:" + serveMode(), name(1), Map.of());

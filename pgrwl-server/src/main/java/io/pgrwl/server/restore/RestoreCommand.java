@@ -154,17 +154,40 @@ public final class RestoreCommand implements Callable<Integer> {
             err.println("pgrwl restore-command: " + e.getMessage());
             return EXIT_ABORT_RECOVERY;
         }
-        java.util.Optional<Spool> spool = noPrefetch || !WalFileName.isSegment(walFileName)
-                ? java.util.Optional.empty() : Spool.forRestore(target, Path.of(""));
-        if (spool.isPresent() && takeSpooled(spool.get(), err)) {
-            startPrefetcher(spool.get(), spoolBytes, err);
+        java.util.Optional<Spool> spool = noPrefetch ? java.util.Optional.empty() : Spool.forRestore(target,
+                Path.of(""));
+        boolean segment = WalFileName.isSegment(walFileName);
+        if (segment && spool.isPresent() && takeSpooled(spool.get(), err)) {
+            afterRestore(spool.get(), spoolBytes, err);
             return 0;
         }
+        if (spool.isPresent() && !segment) {
+            // the first calls of a recovery ask for history files: start reading ahead from backup_label already
+            BackupLabel.read(spool.get().dataDirectory()).filter(l -> l.start().segmentNumber() > 0)
+                    .ifPresent(label -> startPrefetcher(spool.get(),
+                    new WalFileName(label.start().timeline(), label.start().segmentNumber() - 1, false)
+                            .fileName(label.segmentSize()), label.segmentSize(), spoolBytes, err));
+        }
         int status = new Retrying(download, limit, err).run();
-        if (status == 0 && spool.isPresent()) {
-            startPrefetcher(spool.get(), spoolBytes, err);
+        if (status == 0 && segment && spool.isPresent()) {
+            afterRestore(spool.get(), spoolBytes, err);
         }
         return status;
+    }
+
+    /** A segment was restored: tell the prefetcher, and start one if none runs. */
+    private void afterRestore(Spool spool, long spoolBytes, PrintWriter err) {
+        try {
+            long size = Files.size(target);
+            if (Long.bitCount(size) != 1 || size < (1 << 20) || size > (1 << 30)) {
+                return; // not a whole segment (a test fixture, a damaged archive): nothing to read ahead of
+            }
+            spool.noteRestored(walFileName);
+            startPrefetcher(spool, walFileName, (int) size, spoolBytes, err);
+        } catch (IOException | RuntimeException e) {
+            err.println("pgrwl restore-command: not prefetching: " + e + "; every file is fetched when PostgreSQL"
+                    + " asks for it");
+        }
     }
 
     /**
@@ -182,16 +205,11 @@ public final class RestoreCommand implements Callable<Integer> {
     }
 
     /**
-     * Tells the prefetcher what PostgreSQL restored and starts one if none runs for this recovery. Prefetching only
-     * speeds recovery up: a problem here is reported and the restore still counts.
+     * Starts a prefetcher reading ahead of {@code from} (the segment restored last) if none runs for this recovery.
+     * Prefetching only speeds recovery up: a problem here is reported and the restore still counts.
      */
-    private void startPrefetcher(Spool spool, long spoolBytes, PrintWriter err) {
+    private void startPrefetcher(Spool spool, String from, int size, long spoolBytes, PrintWriter err) {
         try {
-            long size = Files.size(target);
-            if (Long.bitCount(size) != 1 || size < (1 << 20) || size > (1 << 30)) {
-                return; // not a whole segment (a test fixture, a damaged archive): nothing to read ahead of
-            }
-            spool.noteRestored(walFileName);
             java.util.Optional<java.nio.channels.FileLock> free = spool.tryLock();
             if (free.isEmpty()) {
                 return; // running
@@ -210,7 +228,7 @@ public final class RestoreCommand implements Callable<Integer> {
                     Path.of(home, "bin", "pgrwl").toString(), "restore-prefetch", "--serve-addr", serveAddress,
                     "--data-directory", spool.dataDirectory().toString(),
                     "--postmaster-pid", Long.toString(spool.postmaster().pid()),
-                    "--postmaster-start", spool.postmaster().startTime(), "--from", walFileName,
+                    "--postmaster-start", spool.postmaster().startTime(), "--from", from,
                     "--segment-size", Long.toString(size), "--prefetch", Integer.toString(prefetch),
                     "--prefetch-bytes", Long.toString(Math.max(spoolBytes, size))));
             if (tokenFile != null) {
