@@ -46,6 +46,31 @@ final class Pgrwl implements AutoCloseable {
         return p;
     }
 
+    /**
+     * A one-shot command ({@code backup}, {@code restore}, …) with {@code -c} the YAML given written to a config file,
+     * connecting to {@code cluster} when not null.
+     */
+    static Pgrwl command(Path base, String name, PgCluster cluster, String yaml, String... args) throws IOException {
+        Path config = base.resolve(name + ".yml");
+        Files.writeString(config, yaml);
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("-c");
+        all.add(config.toString());
+        Pgrwl p = new Pgrwl(config, base.resolve(name + ".log"), all);
+        if (cluster != null) {
+            p.env.put("PGHOST", "127.0.0.1");
+            p.env.put("PGPORT", Integer.toString(cluster.port));
+            p.env.put("PGUSER", "postgres");
+        }
+        return p;
+    }
+
+    /** Runs the command to its end. @return its exit status; its output is {@link #logText} */
+    int run(Duration timeout) throws Exception {
+        start();
+        return awaitExit(timeout);
+    }
+
     /** A serve-mode pgrwl with the YAML given written to a config file. */
     static Pgrwl serve(Path base, String name, String yaml) throws IOException {
         Path config = base.resolve(name + ".yml");
@@ -164,6 +189,14 @@ final class Pgrwl implements AutoCloseable {
             port = Integer.parseInt(m.group(1));
         }
         return port;
+    }
+
+    /** @return status and body of a POST of {@code path} (no body) on the HTTP API */
+    java.net.http.HttpResponse<String> post(String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + apiPort() + path))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     /** @return the body of a GET of {@code path} on the HTTP API, which must answer 200 */

@@ -112,6 +112,12 @@ public record ConnectionSettings(String host, int port, String user, String pass
         return p;
     }
 
+    /** @return these settings with another {@code application_name} (a base backup's own connection) */
+    public ConnectionSettings withApplicationName(String name) {
+        return new ConnectionSettings(host, port, user, password, sslMode, sslRootCert, sslCert, sslKey, connectTimeout,
+                name);
+    }
+
     /** @return host:port, for messages */
     public String address() {
         return host + ":" + port;

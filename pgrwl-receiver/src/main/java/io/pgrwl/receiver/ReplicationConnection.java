@@ -175,6 +175,78 @@ final class ReplicationConnection implements AutoCloseable {
         return readResults();
     }
 
+    /**
+     * Sends a command that answers with result sets and then a CopyOutResponse ({@code BASE_BACKUP}), and reads up
+     * to the start of the copy.
+     *
+     * @param notices receives the text of each NoticeResponse (the server's warnings about the backup)
+     * @return the result sets sent before the copy, in order
+     * @throws ServerError when the server refused the command
+     */
+    List<QueryResult> startCopyOut(String command, java.util.function.Consumer<String> notices) throws IOException {
+        sendQuery(command);
+        List<QueryResult> results = new ArrayList<>();
+        List<String> columns = List.of();
+        List<byte[][]> rows = new ArrayList<>();
+        ServerError error = null;
+        while (true) {
+            int type = stream.receiveChar();
+            int length = stream.receiveInteger4();
+            switch (type) {
+                case 'T' -> {
+                    columns = readRowDescription();
+                    rows = new ArrayList<>();
+                }
+                case 'D' -> rows.add(readDataRow());
+                case 'C' -> {
+                    stream.skip(length - 4);
+                    results.add(new QueryResult(columns, rows));
+                    columns = List.of();
+                    rows = new ArrayList<>();
+                }
+                case 'H' -> {
+                    stream.skip(length - 4);
+                    return results;
+                }
+                case 'E' -> error = readError(length);
+                case 'N' -> notices.accept(readError(length).getMessage());
+                case 'Z' -> {
+                    stream.skip(length - 4);
+                    throw error != null ? error : new IOException("the server at " + address + " ended \""
+                            + command.split(" ", 2)[0] + "\" without sending the data");
+                }
+                default -> stream.skip(length - 4);
+            }
+        }
+    }
+
+    /**
+     * Reads the next CopyData of a copy-out, waiting at most {@code timeoutMillis} for it.
+     *
+     * @param notices receives the text of each NoticeResponse met on the way
+     * @return its payload, or null at the server's CopyDone
+     * @throws ServerError when the server ended the copy with an error
+     * @throws SocketTimeoutException when nothing arrived in time
+     */
+    byte[] readCopyOut(int timeoutMillis, java.util.function.Consumer<String> notices) throws IOException {
+        stream.setNetworkTimeout(timeoutMillis);
+        while (true) {
+            int type = stream.receiveChar();
+            int length = stream.receiveInteger4();
+            switch (type) {
+                case 'd' -> {
+                    return stream.receive(length - 4);
+                }
+                case 'c' -> {
+                    return null;
+                }
+                case 'E' -> throw readError(length);
+                case 'N' -> notices.accept(readError(length).getMessage());
+                default -> stream.skip(length - 4);
+            }
+        }
+    }
+
     private void sendQuery(String command) throws IOException {
         byte[] sql = command.getBytes(StandardCharsets.UTF_8);
         stream.setNetworkTimeout(MESSAGE_BODY_TIMEOUT_MILLIS);

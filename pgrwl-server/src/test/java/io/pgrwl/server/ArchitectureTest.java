@@ -45,6 +45,7 @@ class ArchitectureTest {
                 .layer("aot").definedBy(ROOT + ".aot..")
                 .layer("mode").definedBy(ROOT + ".mode..")
                 .layer("http").definedBy(ROOT + ".http..")
+                .layer("backup").definedBy(ROOT + ".backup..")
                 .layer("upload").definedBy(ROOT + ".upload..")
                 .layer("serve").definedBy(ROOT + ".serve..")
                 .layer("restore").definedBy(ROOT + ".restore..")
@@ -58,12 +59,13 @@ class ArchitectureTest {
                 .whereLayer("restore").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("mode").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("http").mayOnlyBeAccessedByLayers("mode")
+                .whereLayer("backup").mayOnlyBeAccessedByLayers("cli", "mode", "http")
                 .whereLayer("upload").mayOnlyBeAccessedByLayers("mode", "http")
                 .whereLayer("serve").mayOnlyBeAccessedByLayers("mode", "http")
-                .whereLayer("archive").mayOnlyBeAccessedByLayers("cli", "mode", "http", "upload", "serve")
+                .whereLayer("archive").mayOnlyBeAccessedByLayers("cli", "mode", "http", "upload", "serve", "backup")
                 // the built-in providers are found by ServiceLoader, like plugins: nothing names them
                 .whereLayer("builtin").mayNotBeAccessedByAnyLayer()
-                .whereLayer("config").mayOnlyBeAccessedByLayers("cli", "mode", "http", "archive", "logging")
+                .whereLayer("config").mayOnlyBeAccessedByLayers("cli", "mode", "http", "archive", "logging", "backup")
                 .whereLayer("logging").mayOnlyBeAccessedByLayers("cli", "mode")
                 .check(classes);
     }

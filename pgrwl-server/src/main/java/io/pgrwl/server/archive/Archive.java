@@ -23,9 +23,11 @@ import java.util.Optional;
 public final class Archive implements AutoCloseable {
 
     static final String WAL_DIRECTORY = "wal-archive/";
+    static final String BACKUP_DIRECTORY = "backups/";
 
     private final Storage storage;
     private final String walPrefix;
+    private final String backupPrefix;
     private final List<Codec> writeChain;
     private final Map<String, Codec> readCodecs;
     private final java.util.Set<String> storageSecretKeys;
@@ -49,7 +51,9 @@ public final class Archive implements AutoCloseable {
             java.util.Set<String> storageSecretKeys, java.util.Set<String> listedSuffixes) {
         this.storageSecretKeys = java.util.Set.copyOf(storageSecretKeys);
         this.storage = storage;
-        this.walPrefix = (prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/") + WAL_DIRECTORY;
+        String root = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
+        this.walPrefix = root + WAL_DIRECTORY;
+        this.backupPrefix = root + BACKUP_DIRECTORY;
         this.writeChain = List.copyOf(writeChain);
         this.readCodecs = Map.copyOf(readCodecs);
         java.util.Set<String> suffixes = new java.util.HashSet<>(listedSuffixes);
@@ -71,6 +75,44 @@ public final class Archive implements AutoCloseable {
         StringBuilder name = new StringBuilder(walPrefix).append(walFileName);
         writeChain.forEach(c -> name.append(c.suffix()));
         return name.toString();
+    }
+
+    /** @return where base backups live: {@code [prefix/]backups/}, ending in a slash */
+    public String backupPrefix() {
+        return backupPrefix;
+    }
+
+    /** @return the suffixes the write chain appends ({@code .zst.aes}), possibly empty */
+    public String writeSuffixes() {
+        StringBuilder suffixes = new StringBuilder();
+        writeChain.forEach(c -> suffixes.append(c.suffix()));
+        return suffixes.toString();
+    }
+
+    /**
+     * Opens any object this archive wrote, decoded.
+     *
+     * @param objectName the stored name, {@code plainName} followed by codec suffixes
+     * @param plainName the name without suffixes (the stored name's beginning)
+     * @throws IOException when a suffix names no codec known here, or the object cannot be read
+     */
+    public InputStream openDecoded(String objectName, String plainName) throws IOException {
+        if (!objectName.startsWith(plainName)) {
+            throw new IllegalArgumentException(objectName + " does not start with " + plainName);
+        }
+        String suffixes = objectName.substring(plainName.length());
+        List<Codec> chain = chainOf(suffixes).orElseThrow(() -> new IOException("cannot decode \"" + objectName
+                + "\": unknown suffix " + suffixes + " (configure the compression or encryption it was written with)"));
+        InputStream in = storage.get(objectName);
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            in = chain.get(i).decode(in);
+        }
+        return in;
+    }
+
+    /** @return whether every suffix of {@code suffixes} names a codec that can decode here */
+    public boolean canDecode(String suffixes) {
+        return chainOf(suffixes).isPresent();
     }
 
     /** @return the archived variants of a WAL file (any suffix chain this archive can decode) */

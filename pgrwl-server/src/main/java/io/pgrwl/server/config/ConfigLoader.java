@@ -326,11 +326,11 @@ public final class ConfigLoader {
         return new PgrwlConfig(http(values, port, problems), directory == null ? null : Path.of(directory), receiver,
                 storage(values, problems), serve(values, problems), log,
                 values.get("metrics.enable", ConfigValues::parseBool, false), new PgrwlConfig.Health(backlog),
-                backup(values), retention(values, problems), pprof, warnings);
+                backup(values, problems), retention(values, problems), pprof, warnings);
     }
 
-    /** {@code backup.cron}: checked when set (a blank one is not set), required in no mode. */
-    private static PgrwlConfig.Backup backup(Values values) {
+    /** {@code backup.*}: the cron checked when set (a blank one is not set), required in no mode. */
+    private static PgrwlConfig.Backup backup(Values values, List<String> problems) {
         String cron = values.get("backup.cron", text -> {
             if (text.isBlank()) {
                 return null;
@@ -338,7 +338,43 @@ public final class ConfigLoader {
             Cron.parse(text);
             return text.trim();
         }, null);
-        return new PgrwlConfig.Backup(cron);
+        String checkpoint = values.get("backup.checkpoint", String::trim, "fast");
+        if (!checkpoint.equals("fast") && !checkpoint.equals("spread")) {
+            problems.add("backup.checkpoint: \"" + checkpoint + "\" is not fast or spread (fast starts the backup at"
+                    + " once with a checkpoint at full I/O; spread waits for a checkpoint paced by"
+                    + " checkpoint_completion_target)");
+        }
+        String checksums = values.get("backup.manifest_checksums", t -> t.trim().toUpperCase(java.util.Locale.ROOT),
+                "CRC32C");
+        if (!List.of("NONE", "CRC32C", "SHA224", "SHA256", "SHA384", "SHA512").contains(checksums)) {
+            problems.add("backup.manifest_checksums: \"" + checksums + "\" is not one of NONE, CRC32C, SHA224,"
+                    + " SHA256, SHA384, SHA512 (what PostgreSQL writes into backup_manifest for each file)");
+            checksums = "CRC32C";
+        }
+        int maxRate = values.get("backup.max_rate", ConfigLoader::maxRate, 0);
+        if (maxRate != 0 && (maxRate < 32 || maxRate > 1_048_576)) {
+            problems.add("backup.max_rate: " + maxRate + " kB/s is outside 32 kB/s to 1024 MB/s, PostgreSQL's range"
+                    + " (leave it out for no limit)");
+            maxRate = 0;
+        }
+        return new PgrwlConfig.Backup(cron, checkpoint.equals("fast"), checksums, maxRate);
+    }
+
+    /** pg_basebackup's {@code --max-rate}: kB/s, or with a suffix k (kB/s) or M (MB/s). */
+    static int maxRate(String text) {
+        String t = text.trim();
+        int factor = 1;
+        if (t.endsWith("M")) {
+            factor = 1024;
+            t = t.substring(0, t.length() - 1).trim();
+        } else if (t.endsWith("k")) {
+            t = t.substring(0, t.length() - 1).trim();
+        }
+        try {
+            return Math.multiplyExact(Integer.parseInt(t), factor);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a rate in kB/s (e.g. 32768, 100M, 512k)");
+        }
     }
 
     /** The top-level {@code retention.*}, the Go pgrwl's recovery window: checked as the Go pgrwl checks it. */

@@ -151,6 +151,9 @@ final class KnownKeys {
         k.put("log.add_source", Type.BOOL);
         // the Go pgrwl's base-backup schedule, recovery-window retention and profiling: checked, not acted on yet
         k.put("backup.cron", Type.STRING);
+        k.put("backup.checkpoint", Type.STRING);
+        k.put("backup.manifest_checksums", Type.STRING);
+        k.put("backup.max_rate", Type.STRING);
         k.put("retention.enable", Type.BOOL);
         k.put("retention.type", Type.STRING);
         k.put("retention.value", Type.DURATION);

@@ -61,10 +61,10 @@ public enum Mode {
         Mode mode = find(text).orElseThrow(() -> unknown(text, source, "pgrwl runs " + daemons
                 + " (pgrwl validate -m also takes backup-cmd and restore)"));
         if (!mode.daemon) {
-            throw new ConfigException(List.of(source + ": \"" + mode.text + "\" is the mode of the Go pgrwl's"
-                    + " \"pgrwl " + (mode == BACKUP_CMD ? "backup" : "restore") + "\" command, which this version does"
-                    + " not have; pgrwl runs " + daemons + " (pgrwl validate -m " + mode.text + " checks a"
-                    + " configuration for it)"));
+            throw new ConfigException(List.of(source + ": \"" + mode.text + "\" is not a daemon mode: it is the"
+                    + " mode of the \"pgrwl " + (mode == BACKUP_CMD ? "backup" : "restore") + " -c FILE\" command;"
+                    + " run that (pgrwl validate -m " + mode.text + " checks a configuration for it); the daemon runs "
+                    + daemons));
         }
         return mode;
     }

@@ -44,15 +44,23 @@ public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage 
     }
 
     /**
-     * {@code backup.*}. Nothing takes base backups yet: the schedule is only checked.
+     * {@code backup.*}: base backups ({@code pgrwl backup}, {@code POST /api/v1/basebackup}, the cron schedule).
      *
      * @param cron {@code backup.cron} as written (five fields or a descriptor, checked by {@link Cron#parse}), or
      *     null when not set (it is required in no mode)
+     * @param fastCheckpoint {@code backup.checkpoint}: {@code fast} (the default) or {@code spread}
+     * @param manifestChecksums {@code backup.manifest_checksums}: CRC32C (the default), SHA256, … or NONE
+     * @param maxRateKiBPerSecond {@code backup.max_rate} in kB/s, 0 for no limit
      */
-    public record Backup(String cron) {
+    public record Backup(String cron, boolean fastCheckpoint, String manifestChecksums, int maxRateKiBPerSecond) {
 
-        /** No schedule. */
+        /** No schedule, the defaults. */
         public static final Backup NONE = new Backup(null);
+
+        /** @param cron {@code backup.cron}, the other settings their defaults */
+        public Backup(String cron) {
+            this(cron, true, "CRC32C", 0);
+        }
 
         /** @return the parsed schedule, or null when {@code backup.cron} is not set */
         public Cron schedule() {

@@ -129,6 +129,12 @@ public final class PgrwlMetrics {
         uploader.onUploadDuration(nanos -> duration.record(Duration.ofNanos(nanos)));
     }
 
+    /** Base backups' meters (receive mode with an archive). */
+    public void backups(Supplier<Long> bytesReceived) {
+        counter("pgrwl_basebackup_bytes_received_total", "Bytes of base backup archives received from PostgreSQL"
+                + " (the Go pgrwl's name)", bytesReceived);
+    }
+
     /** Retention's meters; with {@code retention} null the Go pgrwl's counter is still there, at 0. */
     public void retention(RetentionWorker retention) {
         counter("pgrwl_wal_files_deleted_total", "Archived WAL objects deleted by retention",

@@ -1,5 +1,8 @@
 package io.pgrwl.server.http;
 
+import io.pgrwl.server.backup.BackupCatalog;
+import io.pgrwl.server.backup.BackupService;
+
 import io.helidon.health.HealthCheck;
 import io.helidon.http.HeaderNames;
 import io.pgrwl.receiver.WalReceiver;
@@ -26,11 +29,12 @@ public final class ReceiveApi {
      * @param retention null when retention is off
      * @param archive null without an archive
      * @param storageProbe null without an archive
+     * @param backups null without an archive (then the backup routes answer 404)
      * @throws IllegalStateException when the port cannot be bound (the message names the keys)
      */
     public static HttpApi start(PgrwlConfig config, String slot, Duration statusInterval, WalReceiver receiver,
                                 Uploader uploader, RetentionWorker retention, Archive archive,
-                                StorageProbe storageProbe, Instant started) {
+                                StorageProbe storageProbe, Instant started, BackupService backups) {
         List<HealthCheck> readiness = new ArrayList<>();
         readiness.add(Readiness.receiver(receiver::status, statusInterval));
         if (uploader != null) {
@@ -45,6 +49,9 @@ public final class ReceiveApi {
                                 Instant.now()).toString());
                     });
                     InfoRoutes.register(r, config, archive);
+                    if (backups != null) {
+                        BackupRoutes.register(r, backups, new BackupCatalog(archive, java.time.Clock.systemUTC()));
+                    }
                 });
     }
 }

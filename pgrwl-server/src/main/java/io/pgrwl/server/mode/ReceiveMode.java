@@ -1,5 +1,7 @@
 package io.pgrwl.server.mode;
 
+import io.pgrwl.server.backup.BackupService;
+
 import io.pgrwl.receiver.ConnectionSettings;
 import io.pgrwl.receiver.ReceiverException;
 import io.pgrwl.receiver.ReceiverSettings;
@@ -86,14 +88,27 @@ public final class ReceiveMode {
         if (uploader != null) {
             storageProbe = StorageProbe.of(archive, config.storage().name());
         }
+        BackupService backups = null;
+        if (archive != null) {
+            // its own connection, named so that synchronous_standby_names never matches it
+            backups = new BackupService(archive, connection.withApplicationName("pgrwl_basebackup"), config.backup(),
+                    java.time.Clock.systemUTC());
+            metrics.backups(backups::bytesReceived);
+        }
         HttpApi api;
         try {
             api = ReceiveApi.start(config, settings.slot(), settings.statusInterval(), receiver, uploader, retention,
-                    archive, storageProbe, started);
+                    archive, storageProbe, started, backups);
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.ERROR, e.getMessage());
             closeUploader(uploader);
             return ExitStatus.FAILURE;
+        }
+        if (backups != null) {
+            backups.schedule();
+        } else if (config.backup().cron() != null) {
+            LOG.log(System.Logger.Level.WARNING, "backup.cron is set but storage.name is not: base backups live in"
+                    + " the archive, so none are taken");
         }
         Signal.handle(new Signal("TERM"), s -> receiver.requestStop());
         Signal.handle(new Signal("INT"), s -> receiver.requestStop());
@@ -111,6 +126,9 @@ public final class ReceiveMode {
             Thread.currentThread().interrupt();
             return ExitStatus.FAILURE;
         } finally {
+            if (backups != null) {
+                backups.close();
+            }
             api.close();
             closeUploader(uploader);
         }

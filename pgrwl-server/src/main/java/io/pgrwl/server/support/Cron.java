@@ -200,4 +200,39 @@ public record Cron(String expression, ZoneId zone, long minutes, long hours, lon
     private static IllegalArgumentException problem(String text, String what) {
         return new IllegalArgumentException("\"" + text.trim() + "\": " + what);
     }
+
+    /**
+     * @param after the time after which to look; not null
+     * @return the first time after {@code after} (at least a minute later, on a whole minute) that the schedule
+     *     matches, in {@link #zone} or else {@code after}'s zone; an {@code @every} schedule: {@code after + every},
+     *     whole seconds. Empty when nothing matches within eight years (e.g. {@code 0 0 30 2 *})
+     */
+    public java.util.Optional<java.time.ZonedDateTime> next(java.time.ZonedDateTime after) {
+        if (every != null) {
+            return java.util.Optional.of(after.plus(every).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        }
+        java.time.ZonedDateTime t = (zone == null ? after : after.withZoneSameInstant(zone))
+                .truncatedTo(java.time.temporal.ChronoUnit.MINUTES).plusMinutes(1);
+        java.time.ZonedDateTime limit = t.plusYears(8);
+        while (t.isBefore(limit)) {
+            if ((months & (1L << t.getMonthValue())) == 0) {
+                t = t.withDayOfMonth(1).truncatedTo(java.time.temporal.ChronoUnit.DAYS).plusMonths(1);
+            } else if (!dayMatches(t)) {
+                t = t.truncatedTo(java.time.temporal.ChronoUnit.DAYS).plusDays(1);
+            } else if ((hours & (1L << t.getHour())) == 0) {
+                t = t.truncatedTo(java.time.temporal.ChronoUnit.HOURS).plusHours(1);
+            } else if ((minutes & (1L << t.getMinute())) == 0) {
+                t = t.plusMinutes(1);
+            } else {
+                return java.util.Optional.of(t);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private boolean dayMatches(java.time.ZonedDateTime t) {
+        boolean dom = (daysOfMonth & (1L << t.getDayOfMonth())) != 0;
+        boolean dow = (daysOfWeek & (1L << (t.getDayOfWeek().getValue() % 7))) != 0;
+        return anyDay ? dom && dow : dom || dow;
+    }
 }

@@ -399,9 +399,9 @@ class GoConfigCompatibilityTest {
         assertEquals(Mode.RESTORE, Mode.parse(" Restore ", "--mode"));
         assertEquals(Mode.RECEIVE, Mode.parseDaemon("RECEIVE", "--mode"));
         ConfigException daemon = assertThrows(ConfigException.class, () -> Mode.parseDaemon("backup-cmd", "--mode"));
-        assertEquals(List.of("--mode: \"backup-cmd\" is the mode of the Go pgrwl's \"pgrwl backup\" command, which this"
-                + " version does not have; pgrwl runs receive or serve (pgrwl validate -m backup-cmd checks a"
-                + " configuration for it)"), daemon.problems());
+        assertEquals(List.of("--mode: \"backup-cmd\" is not a daemon mode: it is the mode of the \"pgrwl backup -c"
+                + " FILE\" command; run that (pgrwl validate -m backup-cmd checks a configuration for it); the daemon"
+                + " runs receive or serve"), daemon.problems());
         ConfigException unknown = assertThrows(ConfigException.class, () -> Mode.parse("stream", "--mode"));
         assertEquals(List.of("--mode: unknown mode \"stream\"; this version supports: receive, serve, backup-cmd,"
                 + " restore"), unknown.problems());

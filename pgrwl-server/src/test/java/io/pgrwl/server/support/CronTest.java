@@ -96,4 +96,22 @@ class CronTest {
         assertEquals("\"CRON_TZ=Mars/Olympus 0 0 * * *\": \"Mars/Olympus\" is not a time zone (e.g. UTC,"
                 + " Europe/Berlin)", problem("CRON_TZ=Mars/Olympus 0 0 * * *"));
     }
+
+    private static String next(String cron, String after) {
+        return Cron.parse(cron).next(java.time.ZonedDateTime.parse(after)).map(Object::toString).orElse("never");
+    }
+
+    @Test
+    void nextFiresAtTheFirstMatchingMinuteAfterTheGivenTime() {
+        assertEquals("2026-12-02T03:00Z", next("0 */3 * * *", "2026-12-02T00:00Z"));
+        assertEquals("2026-12-02T00:05Z", next("*/5 * * * *", "2026-12-02T00:00:30Z"));
+        assertEquals("2026-12-06T02:30Z", next("30 2 * * sun", "2026-12-02T10:00Z"), "the next Sunday");
+        // day-of-month and day-of-week both restricted: either matches (robfig/cron, like Vixie cron)
+        assertEquals("2026-12-04T00:00Z", next("0 0 15 * fri", "2026-12-02T10:00Z"));
+        assertEquals("2027-01-01T00:00Z", next("@yearly", "2026-12-02T10:00Z"));
+        assertEquals("2028-02-29T00:00Z", next("0 0 29 2 *", "2026-12-02T10:00Z"), "the next leap day");
+        assertEquals("never", next("0 0 30 2 *", "2026-12-02T10:00Z"));
+        assertEquals("2026-12-02T10:01:30Z", next("@every 90s", "2026-12-02T10:00:00.250Z"));
+        assertEquals("2026-12-02T09:00Z[UTC]", next("CRON_TZ=UTC 0 9 * * *", "2026-12-02T08:30+00:00[Europe/London]"));
+    }
 }

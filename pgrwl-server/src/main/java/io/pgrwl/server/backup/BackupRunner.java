@@ -1,0 +1,146 @@
+package io.pgrwl.server.backup;
+
+import io.pgrwl.receiver.BaseBackupClient;
+import io.pgrwl.receiver.BaseBackupRequest;
+import io.pgrwl.receiver.BaseBackupResult;
+import io.pgrwl.receiver.ConnectionSettings;
+import io.pgrwl.receiver.ReceiverException;
+import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.config.PgrwlConfig;
+import io.pgrwl.server.support.BuildInfo;
+import io.pgrwl.server.support.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+
+/**
+ * Takes one base backup into the archive: the lease, {@code BASE_BACKUP} streamed part by part into the storage, then
+ * the completion marker. A backup that fails gets {@code backups/<id>/failed.json<suffixes>} with the error (when the
+ * storage still answers), so the catalog lists it {@code failed} with its reason; one whose process is killed is
+ * recognised by its missing marker and expired lease. Blocks for the whole backup; one instance per backup.
+ */
+final class BackupRunner {
+
+    private static final System.Logger LOG = System.getLogger(BackupRunner.class.getName());
+    static final String FAILED = "failed.json";
+
+    private final Archive archive;
+    private final ConnectionSettings connection;
+    private final PgrwlConfig.Backup settings;
+    private final Clock clock;
+
+    BackupRunner(Archive archive, ConnectionSettings connection, PgrwlConfig.Backup settings, Clock clock) {
+        this.archive = archive;
+        this.connection = connection;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Why a backup did not start: another process holds the lease. */
+    static final class AlreadyRunning extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        AlreadyRunning(BackupLease.Holder holder) {
+            super("a base backup is already running: " + holder.backupId() + " by " + holder.holder()
+                    + " (its lease expires at " + holder.expiresAt() + " unless renewed)");
+        }
+    }
+
+    /** A backup that failed, with what the operator should know. */
+    static final class Failed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Failed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * @param progress updated as the server reports progress
+     * @param started told the id once the lease is held
+     * @return the marker of the completed backup
+     */
+    BackupMarker run(BackupProgress progress, java.util.function.Consumer<BackupId> started)
+            throws AlreadyRunning, Failed {
+        Instant startedAt = clock.instant();
+        BackupId id = BackupId.startingAt(startedAt);
+        BackupLease lease;
+        try {
+            lease = BackupLease.acquire(archive, id, clock, holder -> { })
+                    .orElseThrow(() -> new AlreadyRunning(currentHolder()));
+        } catch (IOException e) {
+            throw new Failed("base backup not started: the backup lease in the archive could not be taken: "
+                    + e.getMessage() + ". Check the storage", e);
+        }
+        started.accept(id);
+        try (lease) {
+            ArchiveBackupSink sink = new ArchiveBackupSink(archive, id, lease, progress);
+            BaseBackupResult result;
+            try {
+                result = new BaseBackupClient(connection).take(new BaseBackupRequest(id.label(),
+                        settings.fastCheckpoint(), settings.manifestChecksums(), settings.maxRateKiBPerSecond(),
+                        settings.fastCheckpoint() ? Duration.ofMinutes(10) : Duration.ofHours(2)), sink);
+                lease.stillHeld();
+            } catch (ReceiverException | IOException | RuntimeException e) {
+                sink.abort();
+                String message = "base backup " + id + " failed: " + e.getMessage();
+                recordFailure(id, startedAt, message);
+                throw new Failed(message, e);
+            }
+            BackupMarker marker = new BackupMarker(id.value(), id.label(), result.start().systemIdentifier(),
+                    result.start().segmentSize(), result.start().serverVersionNum(), result.start().startLsn().value(),
+                    result.start().startTimeline(), result.stopLsn().value(), result.stopTimeline(), startedAt,
+                    clock.instant(), result.bytes(), result.start().tablespaces().stream()
+                            .map(t -> new BackupMarker.Tablespace(t.oid(), t.location())).toList(), sink.parts(),
+                    archive.writeSuffixes(), BuildInfo.version());
+            try {
+                writeEncoded(id, id + ".json", marker.toJson());
+            } catch (IOException e) {
+                String message = "base backup " + id + " failed: its data is stored but its completion marker could"
+                        + " not be written: " + e.getMessage();
+                recordFailure(id, startedAt, message);
+                throw new Failed(message, e);
+            }
+            LOG.log(System.Logger.Level.INFO, "base backup " + id + " stored: " + (result.bytes() >> 20) + " MiB in "
+                    + Duration.between(startedAt, marker.finishedAt()).toSeconds() + " s, WAL "
+                    + ArchiveBackupSink.lsn(marker.startLsn()) + " to " + ArchiveBackupSink.lsn(marker.stopLsn())
+                    + "; it is complete once that WAL is archived");
+            return marker;
+        }
+    }
+
+    private BackupLease.Holder currentHolder() {
+        try {
+            return BackupLease.read(archive).orElse(new BackupLease.Holder("another process", "?", clock.instant()));
+        } catch (IOException e) {
+            return new BackupLease.Holder("another process", "?", clock.instant());
+        }
+    }
+
+    private void recordFailure(BackupId id, Instant startedAt, String message) {
+        LOG.log(System.Logger.Level.ERROR, message);
+        try {
+            writeEncoded(id, FAILED, Json.object().put("id", id.value()).put("started_at", startedAt.toString())
+                    .put("failed_at", clock.instant().toString()).put("error", message).toString());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not record the failure of base backup " + id + " in the"
+                    + " archive (it is listed failed anyway, as it has no completion marker): " + e.getMessage());
+        }
+    }
+
+    private void writeEncoded(BackupId id, String plainName, String text) throws IOException {
+        EncodedUpload upload = EncodedUpload.start(archive, archive.backupPrefix() + id + "/" + plainName
+                + archive.writeSuffixes());
+        try (OutputStream out = upload) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            upload.abort();
+            throw e;
+        }
+    }
+
+}
