@@ -49,7 +49,7 @@ class BackupIT {
             HttpResponse<String> again = pgrwl.post("/api/v1/basebackup");
             assertEquals(409, again.statusCode(), "a second backup while one runs: " + again.body());
             assertTrue(again.body().contains("\"status\":\"already_running\""), again.body());
-            Await.until("the API's backup succeeded", LONG, () -> statusOf(pgrwl).contains("\"status\":\"succeeded\""));
+            Await.until("the API's backup succeeded", LONG, () -> succeeded(statusOf(pgrwl)));
             String apiBackup = field(statusOf(pgrwl), "id");
 
             pg.execute("insert into rows select g, md5(g::text) from generate_series(101, 200) g");
@@ -115,6 +115,14 @@ class BackupIT {
             assertEquals(0, pgrwl.stop());
         }
         Os.deleteTree(base);
+    }
+
+    /** @throws AssertionError at once when the backup failed */
+    private static boolean succeeded(String status) {
+        if (status.contains("\"status\":\"failed\"")) {
+            throw new AssertionError("the backup failed: " + status);
+        }
+        return status.contains("\"status\":\"succeeded\"");
     }
 
     private static String statusOf(Pgrwl pgrwl) throws Exception {

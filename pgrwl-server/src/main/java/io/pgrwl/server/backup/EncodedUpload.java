@@ -52,7 +52,19 @@ final class EncodedUpload extends OutputStream {
                 failure = new IOException(e.toString(), e);
             }
         });
-        this.encoded = archive.encode(pipeOut);
+        // the codecs close their sink when they are closed: keep the pipe open until the object is marked complete,
+        // or the storage would read the end of the stream first and fail the put
+        this.encoded = archive.encode(new java.io.FilterOutputStream(pipeOut) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                pipeOut.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                pipeOut.flush();
+            }
+        });
     }
 
     /** Starts the put of {@code objectName} (the stored name, with the codecs' suffixes). */
