@@ -76,7 +76,8 @@ public final class ConfigDocument {
                         .put("format", c.log().format().text()).put("add_source", c.log().addSource()))
                 .put("backup", Json.object().put("cron", c.backup().cron()))
                 .put("retention", Json.object().put("enable", c.retention().enable()).put("type", c.retention().type())
-                        .put("value", text(c.retention().value())).put("keep_last", c.retention().keepLast()))
+                        .put("value", text(c.retention().value())).put("keep_last", c.retention().keepLast())
+                        .put("sync_interval", text(c.retention().syncInterval())))
                 .put("devconfig", Json.object().put("pprof", Json.object().put("enable", c.pprofEnabled())));
     }
 

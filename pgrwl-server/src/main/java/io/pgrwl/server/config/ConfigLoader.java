@@ -323,10 +323,39 @@ public final class ConfigLoader {
         }
         boolean pprof = values.either("devconfig.pprof.enable", "dev_config.pprof.enable", ConfigValues::parseBool,
                 false, OLD_NAME).value();
-        return new PgrwlConfig(http(values, port, problems), directory == null ? null : Path.of(directory), receiver,
-                storage(values, problems), serve(values, problems), log,
-                values.get("metrics.enable", ConfigValues::parseBool, false), new PgrwlConfig.Health(backlog),
-                backup(values, problems), retention(values, problems), pprof, warnings);
+        PgrwlConfig.Http http = http(values, port, problems);
+        PgrwlConfig.Storage storage = storage(values, problems);
+        PgrwlConfig.Serve serve = serve(values, problems);
+        boolean metrics = values.get("metrics.enable", ConfigValues::parseBool, false);
+        PgrwlConfig.Backup backup = backup(values, problems);
+        PgrwlConfig.Retention retention = retention(values, problems);
+        refuseBothRetentions(v, retention, problems);
+        return new PgrwlConfig(http, directory == null ? null : Path.of(directory), receiver, storage, serve, log,
+                metrics, new PgrwlConfig.Health(backlog), backup, retention, pprof, warnings);
+    }
+
+    /**
+     * The WAL retention by age and the recovery window are one too many: keep_period deletes archived WAL by age
+     * whatever the base backups need, so it could delete the WAL of a backup the recovery window keeps and make the
+     * window unrecoverable.
+     */
+    private static void refuseBothRetentions(Map<String, String> v, PgrwlConfig.Retention retention,
+                                             List<String> problems) {
+        String key = v.containsKey("receiver.retention.enable") && !v.containsKey("storage.retention.enable")
+                ? "receiver.retention.enable" : "storage.retention.enable";
+        boolean keepPeriod;
+        try {
+            keepPeriod = v.containsKey(key) && ConfigValues.parseBool(v.get(key));
+        } catch (IllegalArgumentException e) {
+            keepPeriod = false; // already a problem of its own
+        }
+        if (keepPeriod && retention.enable()) {
+            String section = key.substring(0, key.length() - ".enable".length());
+            problems.add(key + ": true together with retention.enable: true; choose one. " + section
+                    + " (keep_period) deletes archived WAL by age without regard to base backups and could break the"
+                    + " recovery window (delete WAL a kept backup needs); retention (the recovery window) deletes old"
+                    + " base backups and only the WAL no kept backup needs");
+        }
     }
 
     /** {@code backup.*}: the cron checked when set (a blank one is not set), required in no mode. */
@@ -402,7 +431,14 @@ public final class ConfigLoader {
                     + " always kept; leave it out for 1)");
             keepLast = 1;
         }
-        return new PgrwlConfig.Retention(enable, type, value, keepLast);
+        Duration interval = values.get("retention.sync_interval", Durations::parse,
+                PgrwlConfig.Retention.DEFAULT_SYNC_INTERVAL);
+        if (interval.isZero() || interval.isNegative()) {
+            problems.add("retention.sync_interval: must be longer than 0 (how often the recovery window is applied,"
+                    + " e.g. 1h)");
+            interval = PgrwlConfig.Retention.DEFAULT_SYNC_INTERVAL;
+        }
+        return new PgrwlConfig.Retention(enable, type, value, keepLast, interval);
     }
 
     private static PgrwlConfig.Http http(Values values, int port, List<String> problems) {

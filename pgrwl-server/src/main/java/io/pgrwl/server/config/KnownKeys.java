@@ -158,6 +158,7 @@ final class KnownKeys {
         k.put("retention.type", Type.STRING);
         k.put("retention.value", Type.DURATION);
         k.put("retention.keep_last", Type.INT);
+        k.put("retention.sync_interval", Type.DURATION);
         k.put("devconfig.pprof.enable", Type.BOOL);
         return Map.copyOf(k);
     }

@@ -70,23 +70,34 @@ public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage 
 
     /**
      * The top-level {@code retention.*}: the Go pgrwl's recovery-window retention of base backups and the WAL they
-     * need. Nothing applies it yet: it is only checked. (WAL retention by age is {@code storage.retention.*}.)
+     * need (applied by {@code BackupRetention}). WAL retention by age is {@code storage.retention.*}; the two are
+     * never enabled together.
      *
      * @param enable {@code retention.enable}
      * @param type {@code retention.type}: {@value #RECOVERY_WINDOW}, the only type; not null
      * @param value {@code retention.value}: the recovery window, more than 0 when enabled; null when not set
      * @param keepLast {@code retention.keep_last}: successful base backups always kept, at least 1
+     * @param syncInterval {@code retention.sync_interval}: how often it runs, more than 0; not null
      */
-    public record Retention(boolean enable, String type, Duration value, int keepLast) {
+    public record Retention(boolean enable, String type, Duration value, int keepLast, Duration syncInterval) {
 
         /** The only retention type, and the default. */
         public static final String RECOVERY_WINDOW = "recovery_window";
+
+        /** The default of {@code retention.sync_interval}. */
+        public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofHours(1);
 
         /** Off, with the defaults. */
         public static final Retention OFF = new Retention(false, RECOVERY_WINDOW, null, 1);
 
         public Retention {
             Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(syncInterval, "syncInterval");
+        }
+
+        /** With the default {@code retention.sync_interval} ({@link #DEFAULT_SYNC_INTERVAL}). */
+        public Retention(boolean enable, String type, Duration value, int keepLast) {
+            this(enable, type, value, keepLast, DEFAULT_SYNC_INTERVAL);
         }
     }
 

@@ -141,6 +141,58 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theRecoveryWindowRunsEverySyncInterval() throws Exception {
+        String head = "main:\n  directory: /w\nretention:\n  enable: true\n  value: 72h\n";
+        assertEquals(Duration.ofHours(1), loader(Map.of()).load(write("d.yml", head), Mode.SERVE).retention()
+                .syncInterval(), "1h unless set");
+        assertEquals(Duration.ofHours(1), PgrwlConfig.Retention.OFF.syncInterval());
+        PgrwlConfig.Retention r = loader(Map.of()).load(write("s.yml", head + "  sync_interval: 15m\n"), Mode.SERVE)
+                .retention();
+        assertEquals(new PgrwlConfig.Retention(true, "recovery_window", Duration.ofHours(72), 1,
+                Duration.ofMinutes(15)), r);
+        assertEquals(Duration.ofSeconds(90), loader(Map.of("PGRWL_RETENTION_SYNC_INTERVAL", "90s"))
+                .load(write("e.yml", head), Mode.SERVE).retention().syncInterval(), "its variable overrides");
+        ConfigException zero = assertThrows(ConfigException.class,
+                () -> loader(Map.of()).load(write("z.yml", head + "  sync_interval: 0s\n"), Mode.SERVE));
+        assertEquals(java.util.List.of("retention.sync_interval: must be longer than 0 (how often the recovery window"
+                + " is applied, e.g. 1h)"), zero.problems());
+        ConfigException bad = assertThrows(ConfigException.class,
+                () -> loader(Map.of()).load(write("b.yml", head + "  sync_interval: hourly\n"), Mode.SERVE));
+        assertTrue(String.join("\n", bad.problems()).startsWith("retention.sync_interval: \"hourly\" is not a"
+                + " duration"), bad.getMessage());
+    }
+
+    @Test
+    void keepPeriodAndTheRecoveryWindowAreRefusedTogether() throws Exception {
+        String window = "retention:\n  enable: true\n  value: 72h\n";
+        String keep = "  retention:\n    enable: true\n    keep_period: 7d\n";
+        ConfigException e = assertThrows(ConfigException.class, () -> loader(Map.of()).load(write("both.yml",
+                "main:\n  directory: /w\nreceiver:\n  slot: s\nstorage:\n  name: local\n" + keep + window),
+                Mode.RECEIVE));
+        assertEquals(java.util.List.of("storage.retention.enable: true together with retention.enable: true; choose"
+                + " one. storage.retention (keep_period) deletes archived WAL by age without regard to base backups"
+                + " and could break the recovery window (delete WAL a kept backup needs); retention (the recovery"
+                + " window) deletes old base backups and only the WAL no kept backup needs"), e.problems());
+        ConfigException old = assertThrows(ConfigException.class, () -> loader(Map.of()).load(write("old.yml",
+                "main:\n  directory: /w\nreceiver:\n  slot: s\n" + keep + "storage:\n  name: local\n" + window),
+                Mode.RECEIVE));
+        assertTrue(String.join("\n", old.problems()).contains("receiver.retention.enable: true together with"
+                + " retention.enable: true; choose one. receiver.retention (keep_period)"), old.getMessage());
+        ConfigException env = assertThrows(ConfigException.class, () -> loader(Map.of(
+                "PGRWL_STORAGE_RETENTION_ENABLE", "true", "PGRWL_STORAGE_RETENTION_KEEP_PERIOD", "7d"))
+                .load(write("env.yml", "main:\n  directory: /w\nreceiver:\n  slot: s\nstorage:\n  name: local\n"
+                        + window), Mode.RECEIVE));
+        assertTrue(String.join("\n", env.problems()).startsWith("storage.retention.enable: true together with"),
+                env.getMessage());
+        // either one alone loads, and so does keep_period beside a recovery window that is off
+        assertEquals(Duration.ofHours(72), loader(Map.of()).load(write("w.yml", "main:\n  directory: /w\n"
+                + "receiver:\n  slot: s\n" + window), Mode.RECEIVE).retention().value());
+        assertEquals("7d", loader(Map.of()).load(write("k.yml", "main:\n  directory: /w\nreceiver:\n  slot: s\n"
+                + "storage:\n  name: local\n" + keep + "retention:\n  enable: false\n  value: 72h\n"),
+                Mode.RECEIVE).storage().keepPeriod());
+    }
+
+    @Test
     void durations() {
         assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
         assertEquals(Duration.ofMinutes(90), Durations.parse("1h30m"));
