@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * recovered to a recorded time through serve mode with the recovery settings {@code pgrwl restore} wrote: exactly the
  * rows committed before that time come back.
  */
+@org.junit.jupiter.api.Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
 class BackupIT {
 
     private static final Duration LONG = Duration.ofMinutes(3);
@@ -113,6 +114,132 @@ class BackupIT {
                 assertEquals(0, serve.stop());
             }
             assertEquals(0, pgrwl.stop());
+        }
+        Os.deleteTree(base);
+    }
+
+    @Test
+    void aCronBackupToS3WithATablespaceRestoresElsewhereAndBadInputsAreRefused() throws Exception {
+        Path base = Os.tempDir("pgrwl-backup-s3");
+        Path wal = base.resolve("pgrwl-wal");
+        Path tablespace = base.resolve("ts1");
+        Files.createDirectories(tablespace);
+        Os.chownToPostgres(tablespace);
+        try (S3Archives s3 = S3Archives.start();
+             PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
+                     "synchronous_commit = on").start()) {
+            String yaml = Pgrwl.config(wal, "pgrwl") + s3.storageYaml() + "backup:\n  cron: \"@every 3s\"\n";
+            String oid;
+            try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("S3_SECRET", S3Archives.SECRET_KEY)
+                    .env("ARCHIVE_PASS", "archive-secret").start()) {
+                // synchronous commits: pgrwl streams first
+                pg.execute("create tablespace ts1 location '" + tablespace + "'",
+                        "create table spaced (id int) tablespace ts1",
+                        "insert into spaced select generate_series(1, 1000)");
+                oid = pg.queryOne("select oid from pg_tablespace where spcname = 'ts1'");
+                pg.execute("create role nobackup login");
+                Await.until("backup.cron took a backup", LONG, () -> {
+                    String st = statusOf(pgrwl);
+                    return succeeded(st) && st.contains("\"source\":\"cron\"");
+                });
+                // the second was taken after the tablespace existed
+                Await.until("two completed backups", LONG, () -> count(pgrwl.get("/api/v1/backups"),
+                        "\"status\":\"completed\"") >= 2);
+                assertEquals(0, pgrwl.stop());
+            }
+            Pgrwl noRole = Pgrwl.command(base, "backup-norole", pg, yaml, "backup").env("PGUSER", "nobackup")
+                    .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret");
+            assertEquals(1, noRole.run(LONG), noRole.logText());
+            assertTrue(noRole.logText().contains("REPLICATION"), noRole.logText());
+            Pgrwl listed = Pgrwl.command(base, "backups", null, yaml, "backups", "--json")
+                    .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret");
+            assertEquals(0, listed.run(LONG), listed.logText());
+            assertTrue(!listed.logText().contains("REPLICATION"), "a backup refused at the start leaves nothing in"
+                    + " the archive: " + listed.logText());
+
+            Path refused = base.resolve("refused");
+            String[][] bad = {
+                {"--id", "latest", "--dest", base.toString()},
+                {"--id", "20000101000000-abcdef", "--dest", refused.toString()},
+                {"--target-time", "2000-01-01T00:00:00Z", "--dest", refused.toString()},
+                {"--target-time", "2026-12-02 03:00:00", "--dest", refused.toString()},
+                {"--id", "latest", "--dest", refused.toString()}};
+            String[] expected = {"is not empty", "no backup 20000101000000-abcdef", "no completed base backup finished"
+                    + " before 2000-01-01T00:00:00Z", "is not a time with a zone", "tablespace " + oid + " "
+                    + tablespace + " is not empty; restore into a new or empty directory (--tablespace-map"};
+            for (int i = 0; i < bad.length; i++) {
+                List<String> args = new java.util.ArrayList<>(List.of("restore"));
+                args.addAll(List.of(bad[i]));
+                Pgrwl r = Pgrwl.command(base, "restore-bad" + i, null, yaml, args.toArray(String[]::new))
+                        .env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret");
+                assertEquals(2, r.run(LONG), r.logText());
+                assertTrue(r.logText().contains(expected[i]), "expected \"" + expected[i] + "\" in " + r.logText());
+                assertTrue(!Files.exists(refused), "nothing written for a refused restore");
+            }
+
+            Path dest = base.resolve("restored");
+            Path moved = base.resolve("ts1-moved");
+            Pgrwl restore = Pgrwl.command(base, "restore", null, yaml, "restore", "--dest", dest.toString(),
+                    "--tablespace-map", oid + "=" + moved, "--with-wal").env("S3_SECRET", S3Archives.SECRET_KEY)
+                    .env("ARCHIVE_PASS", "archive-secret");
+            assertEquals(0, restore.run(LONG), restore.logText());
+            assertEquals(moved, Files.readSymbolicLink(dest.resolve("pg_tblspc").resolve(oid)));
+            assertEquals(oid + " " + moved + "\n", Files.readString(dest.resolve("tablespace_map")));
+            Os.chownToPostgres(dest);
+            Os.chownToPostgres(moved);
+            // a moved tablespace means a rewritten tablespace_map (PostgreSQL re-links pg_tblspc from it), which
+            // then differs from the manifest by design
+            Os.run(Os.asPostgres(List.of(Os.pg("pg_verifybackup").toString(), "-i", "tablespace_map",
+                    dest.toString())), null);
+            try (PgCluster restored = PgCluster.existing(base, "restored", dest, Os.freePort())) {
+                restored.configure("synchronous_standby_names = ''");
+                restored.start();
+                assertEquals("1000", restored.queryOne("select count(*) from spaced"));
+                assertEquals(moved.toString(), restored.queryOne("select pg_tablespace_location(" + oid + ")"),
+                        "PostgreSQL uses the tablespace where it was restored");
+                restored.stop();
+            }
+        }
+        Os.deleteTree(base);
+    }
+
+    @Test
+    void aBackupWhoseProcessIsKilledIsListedFailedAndTheNextSucceedsWhileCommitsKeepCompleting() throws Exception {
+        Path base = Os.tempDir("pgrwl-backup-kill");
+        Path wal = base.resolve("pgrwl-wal");
+        String storage = localStorage(base.resolve("archive")) + "backup:\n  max_rate: 2M\n";
+        String yaml = Pgrwl.config(wal, "pgrwl") + storage;
+        try (PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
+                "synchronous_commit = on").start()) {
+            String killed;
+            try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("ARCHIVE_PASS", "archive-secret").start()) {
+                pg.execute("create table ticks (id int)"); // a synchronous commit: pgrwl must stream first
+                assertEquals(200, pgrwl.post("/api/v1/basebackup").statusCode());
+                Await.until("the backup is under way", LONG, () -> statusOf(pgrwl).matches(".*\"bytes_done\":[1-9].*"));
+                killed = field(statusOf(pgrwl), "id");
+                for (int i = 0; i < 20; i++) {
+                    pg.execute("insert into ticks values (" + i + ")"); // a synchronous commit
+                }
+                assertTrue(statusOf(pgrwl).contains("\"status\":\"running\""), "the commits completed while the"
+                        + " backup ran: " + statusOf(pgrwl));
+                pgrwl.kill();
+            }
+            try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl-2", pg, yaml).env("ARCHIVE_PASS", "archive-secret")
+                    .start()) {
+                String list = pgrwl.get("/api/v1/backups");
+                assertTrue(list.contains("\"id\":\"" + killed + "\""), list);
+                assertTrue(list.contains("\"status\":\"failed\""), list);
+                assertTrue(list.contains("the process taking it ended before it finished"), list);
+                assertEquals(200, pgrwl.post("/api/v1/basebackup").statusCode(), "the dead process's lease is over");
+                for (int i = 20; i < 40; i++) {
+                    pg.execute("insert into ticks values (" + i + ")");
+                }
+                Await.until("the next backup succeeded", LONG, () -> succeeded(statusOf(pgrwl)));
+                Await.until("the next backup completed", LONG, () -> pgrwl.get("/api/v1/backups")
+                        .contains("\"status\":\"completed\""));
+                assertEquals("40", pg.queryOne("select count(*) from ticks"));
+                assertEquals(0, pgrwl.stop());
+            }
         }
         Os.deleteTree(base);
     }

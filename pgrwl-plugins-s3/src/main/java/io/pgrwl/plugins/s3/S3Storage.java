@@ -294,8 +294,8 @@ final class S3Storage implements Storage {
     }
 
     /**
-     * Uploads {@code first}, then the rest of {@code content} in parts of {@link #partSize}, and completes the upload
-     * (with {@code If-None-Match: *} when {@code ifAbsent}). However that fails (the content stream, a part, the
+     * Uploads {@code first}, then the rest of {@code content} in parts of {@link #partSize(int, int)}, and completes the
+     * upload (with {@code If-None-Match: *} when {@code ifAbsent}). However that fails (the content stream, a part, the
      * completion, an interrupt), the upload is aborted, so its parts are dropped and nothing appears.
      */
     private ObjectInfo multipart(String key, byte[] first, InputStream content, boolean ifAbsent) throws IOException {
@@ -307,7 +307,7 @@ final class S3Storage implements Storage {
         long size = 0;
         String etag;
         try {
-            for (byte[] part = first; part.length > 0; part = content.readNBytes(partSize)) {
+            for (byte[] part = first; part.length > 0; part = content.readNBytes(partSize(partSize, parts.size() + 1))) {
                 parts.add(uploadPart(key, uploadId, parts.size() + 1, part, partMd5s));
                 size += part.length;
             }
@@ -321,6 +321,23 @@ final class S3Storage implements Storage {
         verify(key, etag, HexFormat.of().formatHex(md5(partMd5s.toByteArray())) + "-" + parts.size());
         return new ObjectInfo(key, size, java.time.Instant.now(), Optional.of(unquote(etag)));
     }
+
+    /**
+     * S3 allows 10,000 parts per upload: the configured size for the first 2,000, then doubled every 2,000 parts (up
+     * to 32 times and at most 1 GiB, what a Java array holds comfortably), so an object of unknown length (a base backup
+     * streamed as it arrives) can reach 62,000 × the configured size (about 1.9 TiB at 32 MiB) while memory stays one
+     * part.
+     *
+     * @param configured {@code part_size_mb} in bytes
+     * @param partNumber 1 to 10,000
+     */
+    static int partSize(int configured, int partNumber) {
+        int doublings = Math.min(5, (partNumber - 1) / PARTS_PER_SIZE);
+        return (int) Math.max(configured, Math.min(MAX_PART, (long) configured << doublings));
+    }
+
+    static final int PARTS_PER_SIZE = 2000;
+    private static final long MAX_PART = 1L << 30;
 
     private CompletedPart uploadPart(String key, String uploadId, int number, byte[] body, ByteArrayOutputStream md5s)
             throws IOException {

@@ -105,7 +105,7 @@ public final class S3StorageProvider implements StorageProvider {
                     + " are NOT verified (anyone on the path can read and change the archive); use "
                     + config.key("ca_file") + " to trust a private CA instead");
         }
-        int partSizeMb = config.integer("part_size_mb", 32, 5, 5 * 1024);
+        int partSizeMb = config.integer("part_size_mb", 32, 5, 1024); // a part is one Java array
         SdkHttpClient http = new IoRetryableHttpClient(UrlConnectionHttpClient.builder()
                 .connectionTimeout(Duration.ofSeconds(config.integer("connect_timeout", 10, 1, 600)))
                 .socketTimeout(Duration.ofSeconds(config.integer("read_timeout", 60, 1, 3600)))

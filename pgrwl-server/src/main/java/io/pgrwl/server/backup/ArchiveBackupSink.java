@@ -27,6 +27,7 @@ final class ArchiveBackupSink implements BaseBackupSink {
     private EncodedUpload current;
     private BaseBackupStart start;
     private long lastLog;
+    private boolean begun;
 
     ArchiveBackupSink(Archive archive, BackupId id, BackupLease lease, BackupProgress progress) {
         this.archive = archive;
@@ -35,9 +36,24 @@ final class ArchiveBackupSink implements BaseBackupSink {
         this.progress = progress;
     }
 
+    /** The record a backup leaves as soon as it began, so that one whose process is killed is listed failed. */
+    static final String STARTED = "started.json";
+
     @Override
-    public void started(BaseBackupStart start) {
+    public void started(BaseBackupStart start) throws IOException {
         this.start = start;
+        lease.stillHeld();
+        EncodedUpload record = EncodedUpload.start(archive, partObject(STARTED));
+        try (record) {
+            record.write(io.pgrwl.server.support.Json.object().put("id", id.value())
+                    .put("start_lsn", start.startLsn().value()).put("timeline_id", start.startTimeline())
+                    .put("system_identifier", start.systemIdentifier()).toString()
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            record.abort();
+            throw e;
+        }
+        begun = true;
         LOG.log(System.Logger.Level.INFO, "base backup " + id + " started at " + lsn(start.startLsn().value())
                 + " on timeline " + start.startTimeline() + (start.estimatedBytes() >= 0 ? ", about "
                 + start.estimatedBytes() / (1 << 20) + " MiB" : "") + (start.tablespaces().isEmpty() ? ""
@@ -105,6 +121,11 @@ final class ArchiveBackupSink implements BaseBackupSink {
 
     String partObject(String plainName) {
         return archive.backupPrefix() + id + "/" + plainName + archive.writeSuffixes();
+    }
+
+    /** @return whether the backup left anything in the archive (its started record) */
+    boolean begun() {
+        return begun;
     }
 
     List<BackupMarker.Part> parts() {

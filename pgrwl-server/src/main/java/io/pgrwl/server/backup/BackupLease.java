@@ -25,7 +25,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * One base backup at a time across every process that shares an archive (the CLI, the daemon, the other receiver of
  * a pair): a lease object {@code backups/lease.json} created with {@code putIfAbsent}, naming its holder, the backup it
  * covers and when it expires, renewed by the holder every {@link #RENEW_EVERY}. A lease past its expiry belongs to a
- * process that died: the next taker deletes it and creates its own. The object holds no secret and is not encoded, so
+ * process that died, and so does one whose holder is a process of this host that is gone: the next taker deletes it
+ * and creates its own. The object holds no secret and is not encoded, so
  * an operator can read it.
  *
  * <p>The takeover of an expired lease is a look then a delete then a create: two takers racing for the same expired
@@ -58,8 +59,28 @@ final class BackupLease implements AutoCloseable {
 
     /** What a lease object says. */
     record Holder(String holder, String backupId, Instant expiresAt) {
+        /**
+         * @return whether the lease is over: past its expiry, or held by a process of this host that is gone (a
+         *     restart after a crash need not wait for the expiry)
+         */
         boolean expired(Instant now) {
-            return now.isAfter(expiresAt);
+            return now.isAfter(expiresAt) || deadOnThisHost();
+        }
+
+        private boolean deadOnThisHost() {
+            int slash = holder.indexOf('/'); // holder: host:pid/uuid
+            String process = slash < 0 ? holder : holder.substring(0, slash);
+            int colon = process.lastIndexOf(':');
+            if (colon < 0 || !process.substring(0, colon).equals(hostName())) {
+                return false;
+            }
+            try {
+                long pid = Long.parseLong(process.substring(colon + 1));
+                return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(p -> !p.isAlive())
+                        .orElse(true);
+            } catch (NumberFormatException e) {
+                return false;
+            }
         }
     }
 
@@ -168,12 +189,14 @@ final class BackupLease implements AutoCloseable {
     }
 
     private static String processName() {
-        String host;
+        return hostName() + ":" + ProcessHandle.current().pid();
+    }
+
+    static String hostName() {
         try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
+            return java.net.InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            host = "unknown-host";
+            return "unknown-host";
         }
-        return host + ":" + ProcessHandle.current().pid();
     }
 }

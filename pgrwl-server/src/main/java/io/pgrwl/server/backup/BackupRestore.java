@@ -91,7 +91,8 @@ public final class BackupRestore {
                 Files.createSymbolicLink(link, target);
                 Fsync.directory(link.getParent());
             }
-            if (!marker.tablespaces().isEmpty()) {
+            if (!options.tablespaceMap().isEmpty()) {
+                // only then: the backup's own tablespace_map stays byte-exact for pg_verifybackup otherwise
                 writeTablespaceMap(dest, marker, targets);
             }
             copyPart(backup.id(), objects, marker, "backup_manifest", dest.resolve("backup_manifest"));
@@ -152,23 +153,29 @@ public final class BackupRestore {
         }
         for (BackupMarker.Tablespace t : marker.tablespaces()) {
             Path target = map.getOrDefault(t.oid(), Path.of(t.location())).toAbsolutePath().normalize();
-            checkEmpty(target, "tablespace " + t.oid() + " (use --tablespace-map " + t.oid() + "=DIR to put it"
-                    + " elsewhere)");
+            if (nonEmpty(target)) {
+                throw new Refused("tablespace " + t.oid() + " " + target + " is not empty; restore into a new or empty"
+                        + " directory (--tablespace-map " + t.oid() + "=DIR puts the tablespace elsewhere)");
+            }
             targets.put(t.oid(), target);
         }
         return targets;
     }
 
     private static void checkEmpty(Path dir, String what) throws Refused, IOException {
+        if (nonEmpty(dir)) {
+            throw new Refused(what + " " + dir + " is not empty; restore into a new or empty directory");
+        }
+    }
+
+    /** @return whether {@code dir} exists and is not an empty directory */
+    private static boolean nonEmpty(Path dir) throws IOException {
         if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             try (var entries = Files.list(dir)) {
-                if (entries.findAny().isPresent()) {
-                    throw new Refused(what + " " + dir + " is not empty; restore into a new or empty directory");
-                }
+                return entries.findAny().isPresent();
             }
-        } else if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new Refused(what + " " + dir + " exists and is not a directory");
         }
+        return Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Creates {@code dir} 0700 (or makes an empty one 0700) and remembers it for a cleanup. */

@@ -88,7 +88,12 @@ final class BackupRunner {
             } catch (ReceiverException | IOException | RuntimeException e) {
                 sink.abort();
                 String message = "base backup " + id + " failed: " + e.getMessage();
-                recordFailure(id, startedAt, message);
+                if (!sink.begun()) {
+                    // nothing reached the archive (refused at the start, or the first part failed): record nothing
+                    LOG.log(System.Logger.Level.ERROR, message);
+                } else {
+                    recordFailure(id, startedAt, message);
+                }
                 throw new Failed(message, e);
             }
             BackupMarker marker = new BackupMarker(id.value(), id.label(), result.start().systemIdentifier(),

@@ -4,6 +4,7 @@ import io.pgrwl.receiver.ConnectionSettings;
 import io.pgrwl.server.archive.Archive;
 import io.pgrwl.server.config.PgrwlConfig;
 import io.pgrwl.server.support.Cron;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,8 @@ public final class BackupService implements AutoCloseable {
     private final PgrwlConfig.Backup settings;
     private final Clock clock;
     private final AtomicLong bytesReceived = new AtomicLong();
+    private final AtomicLong bytesDeleted = new AtomicLong();
+    private final AtomicLong retentionRuns = new AtomicLong();
     private volatile State state = State.IDLE;
     private volatile BackupProgress progress;
     private volatile Thread scheduler;
@@ -70,6 +73,49 @@ public final class BackupService implements AutoCloseable {
     /** @return tar bytes received by backups of this process ({@code pgrwl_basebackup_bytes_received_total}) */
     public long bytesReceived() {
         return bytesReceived.get() + (state.running() && progress != null ? progress.done() : 0);
+    }
+
+    /** @return stored bytes of backups retention deleted ({@code pgrwl_basebackup_bytes_deleted_total}) */
+    public long bytesDeleted() {
+        return bytesDeleted.get();
+    }
+
+    /** @return retention runs that completed (skipped ones included) */
+    public long retentionRuns() {
+        return retentionRuns.get();
+    }
+
+    /**
+     * Applies {@code retention} (the recovery window) now and then every {@code retention.sync_interval}, on its own
+     * thread, when it is enabled. A run while this process takes a backup waits for the next interval; one while
+     * another process holds the lease is skipped by the run itself.
+     */
+    public void scheduleRetention(PgrwlConfig.Retention retention) {
+        if (!retention.enable()) {
+            return;
+        }
+        BackupRetention worker = new BackupRetention(archive, new BackupCatalog(archive, clock), retention, clock);
+        Thread.ofPlatform().name("backup-retention").daemon().start(() -> {
+            while (!closed) {
+                if (!state.running()) {
+                    try {
+                        BackupRetention.Report report = worker.run();
+                        bytesDeleted.addAndGet(report.deletedBackupBytes());
+                        retentionRuns.incrementAndGet();
+                    } catch (IOException | RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "retention (recovery window) failed, retried in "
+                                + retention.syncInterval() + ": " + e.getMessage());
+                    }
+                }
+                try {
+                    Thread.sleep(retention.syncInterval().toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        LOG.log(System.Logger.Level.INFO, "retention: recovery window " + retention.value() + ", keep_last "
+                + retention.keepLast() + ", every " + retention.syncInterval());
     }
 
     /**

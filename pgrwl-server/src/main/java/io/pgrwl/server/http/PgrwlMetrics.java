@@ -130,9 +130,11 @@ public final class PgrwlMetrics {
     }
 
     /** Base backups' meters (receive mode with an archive). */
-    public void backups(Supplier<Long> bytesReceived) {
+    public void backups(Supplier<Long> bytesReceived, Supplier<Long> bytesDeleted) {
         counter("pgrwl_basebackup_bytes_received_total", "Bytes of base backup archives received from PostgreSQL"
                 + " (the Go pgrwl's name)", bytesReceived);
+        counter("pgrwl_basebackup_bytes_deleted_total", "Stored bytes of base backups deleted by retention (the"
+                + " recovery window)", bytesDeleted);
     }
 
     /** Retention's meters; with {@code retention} null the Go pgrwl's counter is still there, at 0. */

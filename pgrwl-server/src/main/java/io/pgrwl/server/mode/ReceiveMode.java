@@ -93,7 +93,7 @@ public final class ReceiveMode {
             // its own connection, named so that synchronous_standby_names never matches it
             backups = new BackupService(archive, connection.withApplicationName("pgrwl_basebackup"), config.backup(),
                     java.time.Clock.systemUTC());
-            metrics.backups(backups::bytesReceived);
+            metrics.backups(backups::bytesReceived, backups::bytesDeleted);
         }
         HttpApi api;
         try {
@@ -106,9 +106,10 @@ public final class ReceiveMode {
         }
         if (backups != null) {
             backups.schedule();
-        } else if (config.backup().cron() != null) {
-            LOG.log(System.Logger.Level.WARNING, "backup.cron is set but storage.name is not: base backups live in"
-                    + " the archive, so none are taken");
+            backups.scheduleRetention(config.retention());
+        } else if (config.backup().cron() != null || config.retention().enable()) {
+            LOG.log(System.Logger.Level.WARNING, "backup.cron or retention.enable is set but storage.name is not:"
+                    + " base backups live in the archive, so none are taken and nothing is retained");
         }
         Signal.handle(new Signal("TERM"), s -> receiver.requestStop());
         Signal.handle(new Signal("INT"), s -> receiver.requestStop());
