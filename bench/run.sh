@@ -4,11 +4,11 @@
 # docs/benchmarks.md is rebuilt from those fragments, so a run of one scenario keeps the others' last figures.
 # Not part of the test suite.
 #
-#   bench/run.sh [--quick] [--no-build] [--scenarios sync,catchup,recovery]
+#   bench/run.sh [--quick] [--no-build] [--scenarios sync,catchup,recovery,backup]
 #
 #   --quick      3 rounds of 5 s per point (under 5 minutes); default: 5 rounds of 10 s
 #   --no-build   use the image in jlink/target/pgrwl as it is
-#   --scenarios  comma-separated subset (default: all of: sync, catchup, recovery)
+#   --scenarios  comma-separated subset (default: all of: sync, catchup, recovery, backup)
 #
 # The recovery scenario is the Java benchmark jlink/src/test/java/io/pgrwl/it/RecoveryBenchmark.java (it needs
 # s3proxy and the test harness), run through Maven; its table is copied into docs/benchmarks.md. Its size:
@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-rounds=5 seconds=10 build=1 scenarios=sync,catchup,recovery quick=
+rounds=5 seconds=10 build=1 scenarios=sync,catchup,recovery,backup quick=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) rounds=3 seconds=5 quick=1 ;;
@@ -275,6 +275,68 @@ EOF
   echo >>"$report"
 }
 
+# ---------------------------------------------------------------------------------------------- base backup
+scenario_backup() {
+  local scale=60 n=3
+  [ -n "$quick" ] && scale=15
+  echo "bench: base backup of a pgbench scale $scale database, pg_basebackup -Ft -Z zstd vs pgrwl backup, $n rounds"
+  "$pgbin/pgbench" -i -s "$scale" -q >/dev/null 2>&1
+  psql_c "CHECKPOINT" >/dev/null
+  local bytes; bytes=$(psql_c "SELECT sum(pg_database_size(oid))::bigint FROM pg_database")
+  {
+    echo "## Base backup: pgrwl backup vs pg_basebackup"
+    echo
+    echo "A pgbench database (scale $scale, $((bytes / 1000000)) MB on disk), fast checkpoint, no WAL in the backup, each"
+    echo "tool alone, rounds alternating; each run timed from process start (JVM start included) to exit, peak RSS and"
+    echo "CPU (user + system) as GNU time reports them. pg_basebackup: \`-Ft -Z zstd -X none\` into a local directory"
+    echo "(it fsyncs); pgrwl: \`pgrwl backup\` into \`storage.local\` with zstd, and with zstd + aes-256-gcm: streamed,"
+    echo "every part fsynced, each part's SHA-256 recorded."
+    echo
+    echo "| tool | median s | MB/s | CPU s | peak RSS MiB | stored MB |"
+    echo "|---|---:|---:|---:|---:|---:|"
+  } >>"$report"
+  declare -A secs=() cpus=() hwms=() sizes=()
+  local tools=(pg_basebackup pgrwl-zstd pgrwl-zstd-aes)
+  for r in $(seq 1 "$n"); do
+    for who in "${tools[@]}"; do
+      local dir=$work/backup-$who-$r; mkdir -p "$dir"
+      [ "$(id -u)" = 0 ] && chown postgres "$dir"
+      if [ "$who" = pg_basebackup ]; then
+        /usr/bin/time -f '%e %U %S %M' -o "$dir.time" "${as_pg[@]}" "$pgbin/pg_basebackup" -D "$dir/out" -Ft \
+          -Z zstd -X none -c fast >"$dir.log" 2>&1
+      else
+        local enc=""
+        [ "$who" = pgrwl-zstd-aes ] && enc="  encryption: {algo: aes-256-gcm, pass: bench-archive-pass}"
+        printf 'main: {directory: %s, listen_port: 0}\nstorage:\n  name: local\n  local: {directory: %s}\n  compression: {algo: zstd}\n%s\nlog: {level: warn}\n' \
+          "$dir/wal" "$dir/out" "$enc" >"$dir.yml"
+        /usr/bin/time -f '%e %U %S %M' -o "$dir.time" "$image/bin/pgrwl" backup -c "$dir.yml" >"$dir.log" 2>&1 || {
+          cat "$dir.log" >&2; echo "bench: pgrwl backup failed" >&2; return 1; }
+      fi
+      read -r e u sy m <"$dir.time"
+      secs[$who]+="$e "
+      cpus[$who]+="$(awk -v a="$u" -v b="$sy" 'BEGIN {printf "%.2f", a + b}') "
+      hwms[$who]+="$((m / 1024)) "
+      sizes[$who]+="$(du -sb "$dir/out" | awk '{printf "%.0f", $1 / 1000000}') "
+      rm -rf "$dir"
+    done
+  done
+  for who in "${tools[@]}"; do
+    local s c h z
+    s=$(tr ' ' '\n' <<<"${secs[$who]}" | grep . | median)
+    c=$(tr ' ' '\n' <<<"${cpus[$who]}" | grep . | median)
+    h=$(tr ' ' '\n' <<<"${hwms[$who]}" | grep . | median)
+    z=$(tr ' ' '\n' <<<"${sizes[$who]}" | grep . | median)
+    printf '| %s | %.2f | %.0f | %.1f | %d | %d |\n' "$who" "$s" "$(awk -v b="$bytes" -v s="$s" \
+      'BEGIN {print b / 1000000 / s}')" "$c" "$h" "$z" | tee -a "$report"
+  done
+  local p b
+  p=$(tr ' ' '\n' <<<"${secs[pgrwl-zstd]}" | grep . | median)
+  b=$(tr ' ' '\n' <<<"${secs[pg_basebackup]}" | grep . | median)
+  echo >>"$report"
+  echo "Throughput ratio pgrwl (zstd) / pg_basebackup: $(ratio "$b" "$p")x (ratio of median times)." | tee -a "$report"
+  echo >>"$report"
+}
+
 # ---------------------------------------------------------------------------------------------- recovery
 scenario_recovery() {
   local gib=${PGRWL_BENCH_RECOVERY_GIB:-1} n=${PGRWL_BENCH_RECOVERY_ROUNDS:-3}
@@ -315,6 +377,7 @@ for s in "${wanted[@]}"; do
     sync) scenario_sync ;;
     catchup) scenario_catchup ;;
     recovery) scenario_recovery ;;
+    backup) scenario_backup ;;
     *) echo "bench: unknown scenario $s" >&2; exit 2 ;;
   esac
   # the fragment: the scenario's heading first, then when and where it ran, then its table
@@ -329,7 +392,7 @@ done
   echo "states its date, commit and machine. Every figure is a median of alternating rounds within that one run:"
   echo "compare within a table, not across sections."
   echo
-  for s in sync catchup recovery; do
+  for s in sync catchup recovery backup; do
     [ -f "docs/bench/$s.md" ] && { cat "docs/bench/$s.md"; echo; }
   done
 } >docs/benchmarks.md

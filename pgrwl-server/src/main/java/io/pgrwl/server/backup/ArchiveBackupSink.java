@@ -89,7 +89,7 @@ final class ArchiveBackupSink implements BaseBackupSink {
                 upload.close();
                 current = null;
                 parts.add(new BackupMarker.Part(plainName, upload.plainBytes(), upload.stored().size(),
-                        upload.plainSha256()));
+                        upload.plainCrc32c()));
             }
         };
     }

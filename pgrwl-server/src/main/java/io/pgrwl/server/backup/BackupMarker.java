@@ -62,9 +62,9 @@ public record BackupMarker(String id, String label, String systemIdentifier, int
      * @param name its name before encoding: {@code base.tar}, {@code 16385.tar}, {@code backup_manifest}
      * @param size its size before encoding
      * @param storedSize the stored object's size
-     * @param sha256 the SHA-256 of its bytes before encoding, hex
+     * @param crc32c the CRC-32C of its bytes before encoding, 8 hex digits
      */
-    public record Part(String name, long size, long storedSize, String sha256) {
+    public record Part(String name, long size, long storedSize, String crc32c) {
     }
 
     /** @return the segment size to compute WAL names with */
@@ -76,7 +76,7 @@ public record BackupMarker(String id, String label, String systemIdentifier, int
         List<Json> spaces = tablespaces.stream().map(t -> Json.object().put("oid", t.oid())
                 .put("location", t.location())).toList();
         List<Json> parts = files.stream().map(f -> Json.object().put("name", f.name()).put("size", f.size())
-                .put("stored_size", f.storedSize()).put("sha256", f.sha256())).toList();
+                .put("stored_size", f.storedSize()).put("crc32c", f.crc32c())).toList();
         // start_lsn and stop_lsn are JSON numbers as in the Go pgrwl's marker (uint64; an LSN stays below 2^63)
         String json = Json.object().put("start_lsn", startLsn).put("stop_lsn", stopLsn).put("timeline_id", timeline)
                 .put("bytes_total", bytesTotal).put("started_at", startedAt.toString())
@@ -119,7 +119,7 @@ public record BackupMarker(String id, String label, String systemIdentifier, int
             for (Object o : list) {
                 if (o instanceof Map<?, ?> f) {
                     parts.add(new Part(String.valueOf(f.get("name")), number(f, "size", -1),
-                            number(f, "stored_size", -1), f.get("sha256") == null ? null : f.get("sha256").toString()));
+                            number(f, "stored_size", -1), f.get("crc32c") == null ? null : f.get("crc32c").toString()));
                 }
             }
         }

@@ -1,7 +1,6 @@
 package io.pgrwl.server.backup;
 
 import io.pgrwl.server.archive.Archive;
-import io.pgrwl.server.support.Digests;
 import io.pgrwl.server.support.Fsync;
 import io.pgrwl.spi.ObjectInfo;
 import io.pgrwl.spi.WalFileName;
@@ -14,11 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +25,7 @@ import java.util.Optional;
  * {@code --tablespace-map} names) with its {@code pg_tblspc/<oid>} link and {@code tablespace_map} line, the raw
  * {@code backup_manifest} (so {@code pg_verifybackup -n} passes), with {@code --with-wal} the WAL from start to stop in
  * {@code pg_wal} (then plain {@code pg_verifybackup} passes), and optionally {@code recovery.signal} and the recovery
- * settings. Each part's size and SHA-256 are checked against the marker. Everything written is fsynced. A restore that
+ * settings. Each part's size and CRC-32C are checked against the marker. Everything written is fsynced. A restore that
  * fails removes what it wrote. Blocks; not thread-safe.
  */
 public final class BackupRestore {
@@ -195,36 +191,36 @@ public final class BackupRestore {
             throws IOException {
         ObjectInfo object = catalog.part(id, objects, part).orElseThrow(() -> new IOException("backup " + id
                 + " has no " + part + " in the archive although its marker lists it: the archive was damaged"));
-        MessageDigest sha = Digests.newSha256();
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         long[] size = new long[1];
-        try (InputStream in = new DigestInputStream(counting(archive.openDecoded(object.name(),
-                archive.backupPrefix() + id + "/" + part), size), sha)) {
+        try (InputStream in = new java.util.zip.CheckedInputStream(counting(archive.openDecoded(object.name(),
+                archive.backupPrefix() + id + "/" + part), size), crc)) {
             TarExtractor.extract(in, into);
             in.transferTo(OutputStream.nullOutputStream()); // the tar's padding after its end, part of the digest
         }
-        check(id, marker, part, size[0], sha);
+        check(id, marker, part, size[0], crc);
     }
 
     private void copyPart(String id, List<ObjectInfo> objects, BackupMarker marker, String part, Path to)
             throws IOException {
         ObjectInfo object = catalog.part(id, objects, part).orElseThrow(() -> new IOException("backup " + id
                 + " has no " + part + " in the archive: the archive was damaged"));
-        MessageDigest sha = Digests.newSha256();
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         long[] size = new long[1];
-        try (InputStream in = new DigestInputStream(counting(archive.openDecoded(object.name(),
-                archive.backupPrefix() + id + "/" + part), size), sha)) {
+        try (InputStream in = new java.util.zip.CheckedInputStream(counting(archive.openDecoded(object.name(),
+                archive.backupPrefix() + id + "/" + part), size), crc)) {
             writeDurably(in, to);
         }
-        check(id, marker, part, size[0], sha);
+        check(id, marker, part, size[0], crc);
     }
 
-    private static void check(String id, BackupMarker marker, String part, long size, MessageDigest sha)
+    private static void check(String id, BackupMarker marker, String part, long size, java.util.zip.CRC32C crc)
             throws IOException {
         Optional<BackupMarker.Part> expected = marker.files().stream().filter(f -> f.name().equals(part)).findFirst();
-        String digest = HexFormat.of().formatHex(sha.digest());
-        if (expected.isPresent() && (expected.get().size() != size || !digest.equals(expected.get().sha256()))) {
-            throw new IOException("backup " + id + ": " + part + " decoded to " + size + " bytes with SHA-256 " + digest
-                    + ", but " + expected.get().size() + " bytes with " + expected.get().sha256() + " were stored:"
+        String digest = String.format("%08x", crc.getValue());
+        if (expected.isPresent() && (expected.get().size() != size || !digest.equals(expected.get().crc32c()))) {
+            throw new IOException("backup " + id + ": " + part + " decoded to " + size + " bytes with CRC-32C " + digest
+                    + ", but " + expected.get().size() + " bytes with " + expected.get().crc32c() + " were stored:"
                     + " the archive object was damaged or replaced");
         }
     }

@@ -1,7 +1,6 @@
 package io.pgrwl.server.backup;
 
 import io.pgrwl.server.archive.Archive;
-import io.pgrwl.server.support.Digests;
 import io.pgrwl.spi.ObjectInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,29 +8,34 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
-import java.security.MessageDigest;
-import java.util.HexFormat;
+import java.util.function.BooleanSupplier;
+import java.util.zip.CRC32C;
 
 /**
- * An object written as a stream: the bytes written are encoded with the archive's codecs (compression, then
- * encryption) and go, through a pipe, into a {@code putIfAbsent} that runs on its own thread. Nothing is staged on
- * disk; memory is the pipe (256 KiB), the codecs' buffers and the storage's own (an S3 multipart part).
+ * An object written as a stream: the bytes written go through a pipe to an encoder thread (compression, then
+ * encryption, the archive's codecs), and through a second pipe into a {@code putIfAbsent} on a third thread. So the
+ * thread that reads the server's stream never waits for compression: on two cores, reading and compressing run side
+ * by side. Nothing is staged on disk; memory is the two pipes (256 KiB each), the codecs' buffers and the storage's own
+ * (an S3 multipart part).
  *
  * <p>{@link #close} completes the object: it returns once the storage has stored it durably, and throws when it did
  * not. {@link #abort} makes the put fail, so no object appears. The storage never takes an aborted or unfinished
- * stream for a complete object: its end of stream comes only after {@link #close} finished the codecs. One thread
- * writes; not thread-safe.
+ * stream for a complete object: each pipe's end counts as an end only after its writer finished. One thread writes;
+ * not thread-safe.
  */
 final class EncodedUpload extends OutputStream {
 
     private static final int PIPE = 256 * 1024;
 
     private final String objectName;
-    private final PipedOutputStream pipeOut;
-    private final OutputStream encoded;
-    private final MessageDigest sha = Digests.newSha256();
+    private final PipedOutputStream plainOut;
+    // CRC32C, not SHA-256: on 2 cores a SHA-256 of every byte halved backup throughput (bench/run.sh backup); the
+    // check is for damage, and tampering is the encryption's to detect (AES-GCM authenticates every chunk)
+    private final CRC32C crc = new CRC32C();
+    private final Thread encoder;
     private final Thread putter;
     private volatile boolean complete;
+    private volatile boolean encoded;
     private volatile boolean aborted;
     private volatile ObjectInfo stored;
     private volatile IOException failure;
@@ -40,36 +44,45 @@ final class EncodedUpload extends OutputStream {
 
     private EncodedUpload(Archive archive, String objectName) throws IOException {
         this.objectName = objectName;
-        PipedInputStream pipeIn = new PipedInputStream(PIPE);
-        this.pipeOut = new PipedOutputStream(pipeIn);
-        InputStream content = new CompletionCheckedInput(pipeIn);
+        PipedInputStream plainIn = new PipedInputStream(PIPE);
+        this.plainOut = new PipedOutputStream(plainIn);
+        PipedInputStream encodedIn = new PipedInputStream(PIPE);
+        PipedOutputStream encodedOut = new PipedOutputStream(encodedIn);
+        InputStream plain = new CompletionChecked(plainIn, () -> complete && !aborted);
+        InputStream content = new CompletionChecked(encodedIn, () -> encoded);
         this.putter = Thread.ofPlatform().daemon().name("backup-put").start(() -> {
             try (content) {
                 stored = archive.storage().putIfAbsent(objectName, content);
             } catch (IOException e) {
-                failure = e;
+                fail(e);
             } catch (RuntimeException e) {
-                failure = new IOException(e.toString(), e);
+                fail(new IOException(e.toString(), e));
             }
         });
-        // the codecs close their sink when they are closed: keep the pipe open until the object is marked complete,
-        // or the storage would read the end of the stream first and fail the put
-        this.encoded = archive.encode(new java.io.FilterOutputStream(pipeOut) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                pipeOut.write(b, off, len);
+        this.encoder = Thread.ofPlatform().daemon().name("backup-encode").start(() -> {
+            // the codecs close their sink when they are closed: the pipe is closed only after "encoded" is set, or
+            // the storage would read the end of the stream first and fail the put
+            try (plain; OutputStream codecs = archive.encode(new NonClosing(encodedOut))) {
+                plain.transferTo(codecs);
+            } catch (IOException | RuntimeException e) {
+                fail(e instanceof IOException io ? io : new IOException(e.toString(), e));
+                closeQuietly(encodedOut);
+                return;
             }
-
-            @Override
-            public void close() throws IOException {
-                pipeOut.flush();
-            }
+            encoded = true;
+            closeQuietly(encodedOut);
         });
     }
 
     /** Starts the put of {@code objectName} (the stored name, with the codecs' suffixes). */
     static EncodedUpload start(Archive archive, String objectName) throws IOException {
         return new EncodedUpload(archive, objectName);
+    }
+
+    private void fail(IOException e) {
+        if (failure == null) {
+            failure = e;
+        }
     }
 
     @Override
@@ -80,34 +93,33 @@ final class EncodedUpload extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         if (failure != null) {
-            throw new IOException("storing " + objectName + " failed: " + failure.getMessage(), failure);
+            throw failed();
         }
-        sha.update(b, off, len);
+        crc.update(b, off, len);
         plainBytes += len;
         try {
-            encoded.write(b, off, len);
+            plainOut.write(b, off, len);
         } catch (IOException e) {
-            throw failure != null ? new IOException("storing " + objectName + " failed: " + failure.getMessage(),
-                    failure) : e;
+            throw failure != null ? failed() : e;
         }
     }
 
-    /** Finishes the codecs, waits for the storage, and throws unless the object is stored. */
+    private IOException failed() {
+        return new IOException("storing " + objectName + " failed: " + failure.getMessage(), failure);
+    }
+
+    /** Ends the stream, waits for the encoder and the storage, and throws unless the object is stored. */
     @Override
     public void close() throws IOException {
         if (closed) {
             return;
         }
         closed = true;
-        try {
-            encoded.close(); // the codecs' last bytes (a zstd frame end, the last GCM chunk and tag)
-            complete = true;
-        } finally {
-            pipeOut.close();
-            join();
-        }
+        complete = true;
+        plainOut.close();
+        join();
         if (failure != null) {
-            throw new IOException("storing " + objectName + " failed: " + failure.getMessage(), failure);
+            throw failed();
         }
     }
 
@@ -118,20 +130,17 @@ final class EncodedUpload extends OutputStream {
         }
         closed = true;
         aborted = true;
-        try {
-            pipeOut.close();
-        } catch (IOException e) {
-            // the reader sees the end of stream and, as the upload is aborted, fails the put
-        }
+        closeQuietly(plainOut); // the encoder reads an end it must not take for one, and fails; so does the put
         try {
             join();
         } catch (IOException e) {
-            // interrupted: the put thread ends by itself, failing its put
+            // interrupted: the threads end by themselves, failing the put
         }
     }
 
     private void join() throws IOException {
         try {
+            encoder.join();
             putter.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -149,17 +158,27 @@ final class EncodedUpload extends OutputStream {
         return plainBytes;
     }
 
-    /** @return the SHA-256 of the bytes written (before encoding), lower-case hex; only after {@link #close} */
-    String plainSha256() {
-        return HexFormat.of().formatHex(sha.digest());
+    /** @return the CRC-32C of the bytes written (before encoding), 8 lower-case hex digits */
+    String plainCrc32c() {
+        return String.format("%08x", crc.getValue());
     }
 
-    /** The pipe as the storage reads it: its end is an end only once the writer completed the object. */
-    private final class CompletionCheckedInput extends InputStream {
-        private final PipedInputStream in;
+    private static void closeQuietly(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // the reader side is gone: its thread reports its own failure
+        }
+    }
 
-        CompletionCheckedInput(PipedInputStream in) {
+    /** A pipe as its reader sees it: its end is an end only once {@code finished} says the writer completed it. */
+    private final class CompletionChecked extends InputStream {
+        private final PipedInputStream in;
+        private final BooleanSupplier finished;
+
+        CompletionChecked(PipedInputStream in, BooleanSupplier finished) {
             this.in = in;
+            this.finished = finished;
         }
 
         @Override
@@ -172,7 +191,7 @@ final class EncodedUpload extends OutputStream {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
-            if (n < 0 && (aborted || !complete)) {
+            if (n < 0 && !finished.getAsBoolean()) {
                 throw new IOException("the base backup stream of " + objectName + " ended before it was complete"
                         + " (the backup failed or was stopped)");
             }
@@ -182,6 +201,23 @@ final class EncodedUpload extends OutputStream {
         @Override
         public void close() throws IOException {
             in.close();
+        }
+    }
+
+    /** The codecs' sink: their close() flushes, the pipe is closed by the encoder thread itself. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
         }
     }
 }

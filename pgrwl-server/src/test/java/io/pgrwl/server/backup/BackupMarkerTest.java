@@ -17,8 +17,8 @@ class BackupMarkerTest {
                 "7445093327480238101", 16 << 20, 150004, 0x3000028L, 1, 0x3000100L, 2,
                 Instant.parse("2026-12-02T02:15:30Z"), Instant.parse("2026-12-02T02:15:41.5Z"), 31_000_000L,
                 List.of(new BackupMarker.Tablespace(16385, "/srv/ts \"one\"")),
-                List.of(new BackupMarker.Part("base.tar", 31_000_000L, 4_000_000L, "ab".repeat(32)),
-                        new BackupMarker.Part("backup_manifest", 200_000L, 40_000L, "cd".repeat(32))),
+                List.of(new BackupMarker.Part("base.tar", 31_000_000L, 4_000_000L, "0a1b2c3d"),
+                        new BackupMarker.Part("backup_manifest", 200_000L, 40_000L, "4e5f6a7b")),
                 ".zst.aes", "0.1.0");
         String json = m.toJson();
         assertTrue(json.startsWith("{\"start_lsn\":50331688,\"stop_lsn\":50331904,\"timeline_id\":1,"), json);
