@@ -244,6 +244,122 @@ class BackupIT {
         Os.deleteTree(base);
     }
 
+    @Test
+    void aBackupOfAStandbyToSftpCompletesOnceThePrimarySwitchesItsSegment() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.pgrwl.plugins.sftp.testing.OpenSshd.canRun(),
+                "sshd must be started as root to switch to the test user");
+        Path base = Os.tempDir("pgrwl-backup-standby");
+        Path wal = base.resolve("pgrwl-wal");
+        try (var sshd = io.pgrwl.plugins.sftp.testing.OpenSshd.start(Files.createDirectories(base.resolve("sshd")));
+             PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
+                     "synchronous_commit = on").start()) {
+            String yaml = Pgrwl.config(wal, "pgrwl") + SftpArchives.storageYaml(sshd, sshd.newBaseDirectory("archive"));
+            try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("KEY_PASS", sshd.keyPassphrase()).start();
+                 PgCluster standby = PgCluster.standbyOf(pg, "standby").start()) {
+                pg.execute("create table rows (id int)", "insert into rows select generate_series(1, 500)");
+                String end = pg.queryOne("select pg_current_wal_lsn()");
+                Await.until("the standby replayed the rows", LONG, () -> "t".equals(standby.queryOne(
+                        "select pg_last_wal_replay_lsn() >= '" + end + "'")));
+                Pgrwl cli = Pgrwl.command(base, "backup-standby", standby, yaml, "backup")
+                        .env("KEY_PASS", sshd.keyPassphrase());
+                assertEquals(0, cli.run(LONG), cli.logText());
+                String id = field(pgrwl.get("/api/v1/backups"), "id");
+                // a standby does not switch segments at the end of a backup: its last segment is still being written
+                String waiting = pgrwl.get("/api/v1/backups");
+                assertTrue(waiting.contains("\"status\":\"in_progress\"") && waiting.contains("waiting for WAL"
+                        + " segment"), waiting);
+                pg.execute("select pg_switch_wal()");
+                Await.until("the standby's backup completed", LONG, () -> pgrwl.get("/api/v1/backups")
+                        .contains("\"status\":\"completed\""));
+                Path dest = base.resolve("restored");
+                Pgrwl restore = Pgrwl.command(base, "restore", null, yaml, "restore", "--id", id, "--dest",
+                        dest.toString(), "--with-wal").env("KEY_PASS", sshd.keyPassphrase());
+                assertEquals(0, restore.run(LONG), restore.logText());
+                Os.chownToPostgres(dest);
+                Os.run(Os.asPostgres(List.of(Os.pg("pg_verifybackup").toString(), dest.toString())), null);
+                try (PgCluster restored = PgCluster.existing(base, "restored", dest, Os.freePort())) {
+                    restored.configure("synchronous_standby_names = ''", "hot_standby = on");
+                    Files.deleteIfExists(dest.resolve("standby.signal"));
+                    restored.start();
+                    assertEquals("500", restored.queryOne("select count(*) from rows"));
+                    restored.stop();
+                }
+                assertEquals(0, pgrwl.stop());
+            }
+        }
+        Os.deleteTree(base);
+    }
+
+    @Test
+    void theRecoveryWindowDeletesTheOlderBackupAndItsWalAndTheKeptOneStillRecovers() throws Exception {
+        Path base = Os.tempDir("pgrwl-backup-retention");
+        Path wal = base.resolve("pgrwl-wal");
+        Path archive = base.resolve("archive");
+        String storage = localStorage(archive);
+        String yaml = Pgrwl.config(wal, "pgrwl") + storage + "retention:\n  enable: true\n  value: 15s\n"
+                + "  keep_last: 1\n  sync_interval: 2s\nmetrics:\n  enable: true\n";
+        try (PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
+                "synchronous_commit = on").start();
+             Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("ARCHIVE_PASS", "archive-secret").start()) {
+            pg.execute("create table rows (id int)", "insert into rows select generate_series(1, 100)");
+            assertEquals(200, pgrwl.post("/api/v1/basebackup").statusCode());
+            Await.until("the first backup succeeded", LONG, () -> succeeded(statusOf(pgrwl)));
+            String first = field(statusOf(pgrwl), "id");
+            for (int i = 0; i < 3; i++) {
+                pg.execute("insert into rows select generate_series(1, 100)", "select pg_switch_wal()");
+            }
+            assertEquals(200, pgrwl.post("/api/v1/basebackup").statusCode());
+            Await.until("the second backup succeeded", LONG, () -> succeeded(statusOf(pgrwl))
+                    && !field(statusOf(pgrwl), "id").equals(first));
+            String second = field(statusOf(pgrwl), "id");
+            pg.execute("insert into rows select generate_series(1, 100)", "select pg_switch_wal()");
+            // once the second backup is older than the 15 s window it is the anchor: the first and its WAL go
+            Await.until("retention deleted the first backup", LONG, () -> {
+                String list = pgrwl.get("/api/v1/backups");
+                return !list.contains(first) && list.contains(second);
+            });
+            String startLsn = field(pgrwl.get("/api/v1/backups"), "wal_start_lsn");
+            String startSegment = pg.queryOne("select pg_walfile_name('" + startLsn + "')");
+            List<String> segments;
+            try (var files = Files.list(archive.resolve("wal-archive"))) {
+                segments = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}\\..*"))
+                        .map(n -> n.substring(0, 24)).sorted().toList();
+            }
+            assertTrue(!segments.isEmpty() && segments.get(0).equals(startSegment), "the archive's WAL starts at the"
+                    + " kept backup's start segment " + startSegment + ": " + segments);
+            String metrics = pgrwl.get("/metrics");
+            Matcher deleted = Pattern.compile("pgrwl_basebackup_bytes_deleted_total\\{[^}]*} ([0-9.E]+)")
+                    .matcher(metrics);
+            assertTrue(deleted.find() && Double.parseDouble(deleted.group(1)) > 0, metrics);
+
+            String count = pg.queryOne("select count(*) from rows");
+            pg.execute("select pg_switch_wal()");
+            String end = pg.queryOne("select pg_current_wal_lsn()");
+            Slots.awaitFlushed(pg, "pgrwl", end, LONG);
+            try (Pgrwl serve = Pgrwl.serve(base, "serve", Pgrwl.serveConfig(wal, storage))
+                    .env("ARCHIVE_PASS", "archive-secret").start()) {
+                Path dest = base.resolve("restored");
+                Pgrwl restore = Pgrwl.command(base, "restore", null, yaml, "restore", "--dest", dest.toString(),
+                        "--serve-addr", "127.0.0.1:" + serve.apiPort(), "--target-action", "promote")
+                        .env("ARCHIVE_PASS", "archive-secret");
+                assertEquals(0, restore.run(LONG), restore.logText());
+                Os.chownToPostgres(dest);
+                try (PgCluster restored = PgCluster.existing(base, "restored", dest, Os.freePort())) {
+                    restored.configure("synchronous_standby_names = ''");
+                    restored.start();
+                    Await.until("recovery to the end of the archive", LONG,
+                            () -> "f".equals(restored.queryOne("select pg_is_in_recovery()")));
+                    assertEquals(count, restored.queryOne("select count(*) from rows"),
+                            "the kept backup recovers every row through the WAL retention left");
+                    restored.stop();
+                }
+                assertEquals(0, serve.stop());
+            }
+            assertEquals(0, pgrwl.stop());
+        }
+        Os.deleteTree(base);
+    }
+
     /** @throws AssertionError at once when the backup failed */
     private static boolean succeeded(String status) {
         if (status.contains("\"status\":\"failed\"")) {
