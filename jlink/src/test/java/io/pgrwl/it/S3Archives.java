@@ -44,6 +44,16 @@ final class S3Archives implements AutoCloseable {
         return s3;
     }
 
+    /** @return a client of this server, for a test to put, read and remove objects itself; the caller closes it */
+    software.amazon.awssdk.services.s3.S3Client client() {
+        return software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(URI.create(url()))
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder().build())
+                .build();
+    }
+
     String url() {
         return "http://" + host + ":" + port;
     }

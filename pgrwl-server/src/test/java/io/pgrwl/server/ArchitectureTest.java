@@ -45,6 +45,7 @@ class ArchitectureTest {
                 .layer("aot").definedBy(ROOT + ".aot..")
                 .layer("mode").definedBy(ROOT + ".mode..")
                 .layer("http").definedBy(ROOT + ".http..")
+                .layer("verify").definedBy(ROOT + ".verify..")
                 .layer("backup").definedBy(ROOT + ".backup..")
                 .layer("upload").definedBy(ROOT + ".upload..")
                 .layer("serve").definedBy(ROOT + ".serve..")
@@ -59,10 +60,12 @@ class ArchitectureTest {
                 .whereLayer("restore").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("mode").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("http").mayOnlyBeAccessedByLayers("mode")
-                .whereLayer("backup").mayOnlyBeAccessedByLayers("cli", "mode", "http")
+                .whereLayer("verify").mayOnlyBeAccessedByLayers("cli", "mode", "http")
+                .whereLayer("backup").mayOnlyBeAccessedByLayers("cli", "mode", "http", "verify")
                 .whereLayer("upload").mayOnlyBeAccessedByLayers("mode", "http")
                 .whereLayer("serve").mayOnlyBeAccessedByLayers("mode", "http")
-                .whereLayer("archive").mayOnlyBeAccessedByLayers("cli", "mode", "http", "upload", "serve", "backup")
+                .whereLayer("archive").mayOnlyBeAccessedByLayers("cli", "mode", "http", "upload", "serve", "backup",
+                        "verify")
                 // the built-in providers are found by ServiceLoader, like plugins: nothing names them
                 .whereLayer("builtin").mayNotBeAccessedByAnyLayer()
                 .whereLayer("config").mayOnlyBeAccessedByLayers("cli", "mode", "http", "archive", "logging", "backup")

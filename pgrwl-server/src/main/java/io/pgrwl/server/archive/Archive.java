@@ -28,6 +28,9 @@ public final class Archive implements AutoCloseable {
     private final Storage storage;
     private final String walPrefix;
     private final String backupPrefix;
+    /** Where WAL is read from: ours first, then the Go pgrwl's root, if it differs. */
+    private final List<String> walPrefixes;
+    private final List<String> backupPrefixes;
     private final List<Codec> writeChain;
     private final Map<String, Codec> readCodecs;
     private final java.util.Set<String> storageSecretKeys;
@@ -49,11 +52,25 @@ public final class Archive implements AutoCloseable {
      */
     public Archive(Storage storage, String prefix, List<Codec> writeChain, Map<String, Codec> readCodecs,
             java.util.Set<String> storageSecretKeys, java.util.Set<String> listedSuffixes) {
+        this(storage, prefix, writeChain, readCodecs, storageSecretKeys, listedSuffixes, null);
+    }
+
+    /**
+     * @param goRoot where the Go pgrwl keeps its {@code wal-archive/} and {@code backups/} in this storage (its
+     *     {@code main.directory} without the leading slash, on S3 and SFTP), or null when it is ours: objects are read
+     *     from both, ours first, and listed from both; new objects go to ours
+     */
+    public Archive(Storage storage, String prefix, List<Codec> writeChain, Map<String, Codec> readCodecs,
+            java.util.Set<String> storageSecretKeys, java.util.Set<String> listedSuffixes, String goRoot) {
         this.storageSecretKeys = java.util.Set.copyOf(storageSecretKeys);
         this.storage = storage;
         String root = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
         this.walPrefix = root + WAL_DIRECTORY;
         this.backupPrefix = root + BACKUP_DIRECTORY;
+        String go = goRoot == null || goRoot.isEmpty() ? null : goRoot.endsWith("/") ? goRoot : goRoot + "/";
+        this.walPrefixes = go == null || go.equals(root) ? List.of(walPrefix) : List.of(walPrefix, go + WAL_DIRECTORY);
+        this.backupPrefixes = go == null || go.equals(root) ? List.of(backupPrefix)
+                : List.of(backupPrefix, go + BACKUP_DIRECTORY);
         this.writeChain = List.copyOf(writeChain);
         this.readCodecs = Map.copyOf(readCodecs);
         java.util.Set<String> suffixes = new java.util.HashSet<>(listedSuffixes);
@@ -77,9 +94,14 @@ public final class Archive implements AutoCloseable {
         return name.toString();
     }
 
-    /** @return where base backups live: {@code [prefix/]backups/}, ending in a slash */
+    /** @return where base backups are written: {@code [prefix/]backups/}, ending in a slash */
     public String backupPrefix() {
         return backupPrefix;
+    }
+
+    /** @return where base backups are read from: ours, then the Go pgrwl's root if it differs; each ends in a slash */
+    public List<String> backupPrefixes() {
+        return backupPrefixes;
     }
 
     /** @return the suffixes the write chain appends ({@code .zst.aes}), possibly empty */
@@ -118,10 +140,12 @@ public final class Archive implements AutoCloseable {
     /** @return the archived variants of a WAL file (any suffix chain this archive can decode) */
     public List<ObjectInfo> variants(String walFileName) throws IOException {
         List<ObjectInfo> found = new ArrayList<>();
-        for (ObjectInfo o : storage.list(walPrefix + walFileName)) {
-            Optional<List<Codec>> chain = chainOf(o.name().substring(walPrefix.length() + walFileName.length()));
-            if (chain.isPresent()) {
-                found.add(o);
+        for (String prefix : walPrefixes) {
+            for (ObjectInfo o : storage.list(prefix + walFileName)) {
+                Optional<List<Codec>> chain = chainOf(o.name().substring(prefix.length() + walFileName.length()));
+                if (chain.isPresent()) {
+                    found.add(o);
+                }
             }
         }
         return found;
@@ -134,13 +158,15 @@ public final class Archive implements AutoCloseable {
      */
     public List<io.pgrwl.spi.ArchivedWal> listWal() throws IOException {
         List<io.pgrwl.spi.ArchivedWal> wal = new ArrayList<>();
-        for (ObjectInfo o : storage.list(walPrefix)) {
-            String fileName = o.name().substring(walPrefix.length());
-            int nameLength = WalFileName.leadingNameLength(fileName);
-            // archived WAL is complete segments and history files; a .partial is never archived under its own name
-            if (nameLength > 0 && !WalFileName.isPartialSegment(fileName.substring(0, nameLength))
-                    && knownSuffixes(fileName.substring(nameLength))) {
-                wal.add(new io.pgrwl.spi.ArchivedWal(fileName.substring(0, nameLength), o));
+        for (String prefix : walPrefixes) {
+            for (ObjectInfo o : storage.list(prefix)) {
+                String fileName = o.name().substring(prefix.length());
+                int nameLength = WalFileName.leadingNameLength(fileName);
+                // archived WAL is complete segments and history files; a .partial is never archived under its name
+                if (nameLength > 0 && !WalFileName.isPartialSegment(fileName.substring(0, nameLength))
+                        && knownSuffixes(fileName.substring(nameLength))) {
+                    wal.add(new io.pgrwl.spi.ArchivedWal(fileName.substring(0, nameLength), o));
+                }
             }
         }
         wal.sort(java.util.Comparator.comparing(io.pgrwl.spi.ArchivedWal::walFileName, WalFileName.ORDER));
@@ -170,7 +196,8 @@ public final class Archive implements AutoCloseable {
 
     /** Opens an archived object decoded to the WAL file's plain bytes; the caller closes it. */
     public InputStream openDecoded(ObjectInfo object, String walFileName) throws IOException {
-        String suffixes = object.name().substring(walPrefix.length() + walFileName.length());
+        // the object's last name segment is the WAL file name and its suffixes, whichever root it is under
+        String suffixes = object.name().substring(object.name().lastIndexOf('/') + 1 + walFileName.length());
         List<Codec> chain = chainOf(suffixes).orElseThrow(() -> new IOException("cannot decode \"" + object.name()
                 + "\": unknown suffix " + suffixes));
         InputStream in = storage.get(object.name());

@@ -69,7 +69,31 @@ public final class ArchiveFactory {
         Set<String> suffixes = new java.util.HashSet<>();
         plugins.codecs().forEach(found -> suffixes.add(found.provider().suffix()));
         return new Archive(storage, s.prefix(), write, read, plugins.storage("storage.name", s.name()).secretKeys(),
-                suffixes);
+                suffixes, goRoot(config));
+    }
+
+    /**
+     * Where the Go pgrwl keeps its archive in the same storage: under its {@code main.directory}, without the leading
+     * slash, from the bucket's or the SFTP base directory's root ({@code var/lib/pgwal/wal-archive/…}). Locally it
+     * keeps {@code <main.directory>/wal-archive/}, which is ours when {@code storage.local.directory} is left to its
+     * default, so there is nothing else to look at.
+     */
+    static String goRoot(PgrwlConfig config) {
+        return config.directory() == null ? null : goRoot(config.directory().toString(), config.storage().name());
+    }
+
+    static String goRoot(String mainDirectory, String storageName) {
+        if ("local".equals(storageName)) {
+            return null;
+        }
+        String root = java.nio.file.Path.of(mainDirectory).normalize().toString().replace('\\', '/');
+        while (root.startsWith("/") || root.startsWith("./")) {
+            root = root.substring(root.startsWith("/") ? 1 : 2);
+        }
+        while (root.endsWith("/")) {
+            root = root.substring(0, root.length() - 1);
+        }
+        return root.isEmpty() || root.equals(".") || ("/" + root + "/").contains("/../") ? null : root;
     }
 
     private static Storage createStorage(PgrwlConfig config, Plugins plugins) throws IOException {

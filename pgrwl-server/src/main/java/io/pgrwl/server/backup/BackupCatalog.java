@@ -38,19 +38,24 @@ public final class BackupCatalog {
 
     /** @return every backup, newest first */
     public List<BackupInfo> list() throws IOException {
-        String prefix = archive.backupPrefix();
-        Map<String, List<ObjectInfo>> byId = new TreeMap<>();
-        for (ObjectInfo o : archive.storage().list(prefix)) {
-            String rest = o.name().substring(prefix.length());
-            int slash = rest.indexOf('/');
-            if (slash > 0 && BackupId.isId(rest.substring(0, slash))) {
-                byId.computeIfAbsent(rest.substring(0, slash), k -> new ArrayList<>()).add(o);
+        // by location (prefix + id + "/"): ours, and the Go pgrwl's root of a migrated archive
+        Map<String, List<ObjectInfo>> byLocation = new TreeMap<>();
+        Map<String, String> ids = new java.util.HashMap<>();
+        for (String prefix : archive.backupPrefixes()) {
+            for (ObjectInfo o : archive.storage().list(prefix)) {
+                String rest = o.name().substring(prefix.length());
+                int slash = rest.indexOf('/');
+                if (slash > 0 && BackupId.isId(rest.substring(0, slash))) {
+                    String location = prefix + rest.substring(0, slash + 1);
+                    byLocation.computeIfAbsent(location, k -> new ArrayList<>()).add(o);
+                    ids.put(location, rest.substring(0, slash));
+                }
             }
         }
         Optional<BackupLease.Holder> lease = BackupLease.read(archive);
         List<BackupInfo> out = new ArrayList<>();
-        for (var e : byId.entrySet()) {
-            out.add(describe(e.getKey(), e.getValue(), lease));
+        for (var e : byLocation.entrySet()) {
+            out.add(describe(ids.get(e.getKey()), e.getKey(), e.getValue(), lease));
         }
         out.sort(Comparator.comparing(BackupInfo::started).thenComparing(BackupInfo::id).reversed());
         return out;
@@ -61,37 +66,37 @@ public final class BackupCatalog {
         return list().stream().filter(b -> b.id().equals(id)).findFirst();
     }
 
-    private BackupInfo describe(String id, List<ObjectInfo> objects, Optional<BackupLease.Holder> lease)
-            throws IOException {
+    private BackupInfo describe(String id, String location, List<ObjectInfo> objects,
+            Optional<BackupLease.Holder> lease) throws IOException {
         long stored = objects.stream().mapToLong(ObjectInfo::size).sum();
         Instant idTime = LocalDateTime.parse(id.substring(0, 14), ID_TIME).toInstant(ZoneOffset.UTC);
-        Optional<ObjectInfo> markerObject = part(id, objects, id + ".json");
-        Optional<ObjectInfo> failedObject = part(id, objects, BackupRunner.FAILED);
+        Optional<ObjectInfo> markerObject = part(location, objects, id + ".json");
+        Optional<ObjectInfo> failedObject = part(location, objects, BackupRunner.FAILED);
         boolean leaseAlive = lease.isPresent() && lease.get().backupId().equals(id)
                 && !lease.get().expired(clock.instant());
         if (markerObject.isEmpty()) {
             if (leaseAlive) {
-                return new BackupInfo(id, BackupInfo.Status.IN_PROGRESS, "running (" + lease.get().holder() + ")",
+                return new BackupInfo(id, location, BackupInfo.Status.IN_PROGRESS, "running (" + lease.get().holder() + ")",
                         null, idTime, stored);
             }
-            String reason = failedObject.isPresent() ? errorOf(id, failedObject.get())
+            String reason = failedObject.isPresent() ? errorOf(location, failedObject.get())
                     : "no completion marker: the process taking it ended before it finished (killed, or its host"
                             + " lost)";
-            return new BackupInfo(id, BackupInfo.Status.FAILED, reason, null, idTime, stored);
+            return new BackupInfo(id, location, BackupInfo.Status.FAILED, reason, null, idTime, stored);
         }
         BackupMarker marker;
         try {
-            marker = BackupMarker.parse(id, read(id, markerObject.get()));
+            marker = BackupMarker.parse(id, read(location, markerObject.get()));
         } catch (IllegalArgumentException | IOException e) {
-            return new BackupInfo(id, BackupInfo.Status.FAILED, "its completion marker "
+            return new BackupInfo(id, location, BackupInfo.Status.FAILED, "its completion marker "
                     + markerObject.get().name() + " cannot be read: " + e.getMessage(), null, idTime, stored);
         }
         Optional<String> missing = firstMissingWal(marker);
-        return missing.map(name -> new BackupInfo(id, BackupInfo.Status.IN_PROGRESS, "waiting for WAL segment "
+        return missing.map(name -> new BackupInfo(id, location, BackupInfo.Status.IN_PROGRESS, "waiting for WAL segment "
                 + name + " (the backup needs WAL up to " + ArchiveBackupSink.lsn(marker.stopLsn())
                 + "); a primary switches to a new segment at the end of a backup, a standby only when its primary"
                 + " does", marker, marker.startedAt(), stored))
-                .orElseGet(() -> new BackupInfo(id, BackupInfo.Status.COMPLETED, null, marker, marker.startedAt(),
+                .orElseGet(() -> new BackupInfo(id, location, BackupInfo.Status.COMPLETED, null, marker, marker.startedAt(),
                         stored));
     }
 
@@ -118,30 +123,30 @@ public final class BackupCatalog {
         return Optional.empty();
     }
 
-    /** @return the stored object of a part, by its name before encoding */
-    Optional<ObjectInfo> part(String id, List<ObjectInfo> objects, String plainName) {
-        String base = archive.backupPrefix() + id + "/" + plainName;
+    /** @return the stored object of a part of the backup at {@code location}, by its name before encoding */
+    Optional<ObjectInfo> part(String location, List<ObjectInfo> objects, String plainName) {
+        String base = location + plainName;
         return objects.stream().filter(o -> o.name().startsWith(base)
                 && archive.canDecode(o.name().substring(base.length()))).findFirst();
     }
 
     /** @return the objects stored under the backup's directory */
-    List<ObjectInfo> objects(String id) throws IOException {
-        return archive.storage().list(archive.backupPrefix() + id + "/");
+    List<ObjectInfo> objects(BackupInfo backup) throws IOException {
+        return archive.storage().list(backup.location());
     }
 
-    private String read(String id, ObjectInfo object) throws IOException {
-        String plain = object.name().substring(0, object.name().indexOf(".json",
-                (archive.backupPrefix() + id + "/").length()) + ".json".length());
+    private String read(String location, ObjectInfo object) throws IOException {
+        String plain = object.name().substring(0, object.name().indexOf(".json", location.length())
+                + ".json".length());
         try (InputStream in = archive.openDecoded(object.name(), plain)) {
             return new String(in.readNBytes(64 << 20), StandardCharsets.UTF_8);
         }
     }
 
-    private String errorOf(String id, ObjectInfo failed) {
+    private String errorOf(String location, ObjectInfo failed) {
         try {
             Object root = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(
-                    new org.yaml.snakeyaml.LoaderOptions())).load(read(id, failed));
+                    new org.yaml.snakeyaml.LoaderOptions())).load(read(location, failed));
             if (root instanceof Map<?, ?> m && m.get("error") != null) {
                 return m.get("error").toString();
             }

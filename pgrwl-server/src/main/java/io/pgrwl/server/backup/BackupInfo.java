@@ -6,13 +6,15 @@ import java.time.Instant;
  * A base backup as the catalog sees it.
  *
  * @param id its id; not null
+ * @param location its directory in the storage ({@code [prefix/]backups/<id>/}, or the Go pgrwl's root), ending in a
+ *     slash; not null
  * @param status what it is good for; not null
  * @param reason why it is not completed (the missing WAL, the error, the lease), or null when completed
  * @param marker its completion marker, or null when it has none (failed or running)
  * @param started when it began (the marker's, else the id's time); not null
  * @param storedBytes the size of its stored objects
  */
-public record BackupInfo(String id, Status status, String reason, BackupMarker marker, Instant started,
+public record BackupInfo(String id, String location, Status status, String reason, BackupMarker marker, Instant started,
                          long storedBytes) {
 
     /** The {@code status} of {@code /api/v1/backups}. */

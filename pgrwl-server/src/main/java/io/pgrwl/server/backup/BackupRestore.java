@@ -75,13 +75,13 @@ public final class BackupRestore {
         boolean ok = false;
         try {
             prepare(dest, created);
-            List<ObjectInfo> objects = catalog.objects(backup.id());
+            List<ObjectInfo> objects = catalog.objects(backup);
             LOG.log(System.Logger.Level.INFO, "restoring base backup " + backup.id() + " into " + dest);
-            extract(backup.id(), objects, marker, "base.tar", dest);
+            extract(backup, objects, marker, "base.tar", dest);
             for (BackupMarker.Tablespace t : marker.tablespaces()) {
                 Path target = targets.get(t.oid());
                 prepare(target, created);
-                extract(backup.id(), objects, marker, t.oid() + ".tar", target);
+                extract(backup, objects, marker, t.oid() + ".tar", target);
                 Path link = dest.resolve("pg_tblspc").resolve(Long.toString(t.oid()));
                 Files.createDirectories(link.getParent());
                 Files.createSymbolicLink(link, target);
@@ -91,7 +91,14 @@ public final class BackupRestore {
                 // only then: the backup's own tablespace_map stays byte-exact for pg_verifybackup otherwise
                 writeTablespaceMap(dest, marker, targets);
             }
-            copyPart(backup.id(), objects, marker, "backup_manifest", dest.resolve("backup_manifest"));
+            if (catalog.part(backup.location(), objects, "backup_manifest").isPresent() || !marker.files().isEmpty()) {
+                copyPart(backup, objects, marker, "backup_manifest", dest.resolve("backup_manifest"));
+            } else {
+                // the Go pgrwl keeps only a re-serialised copy of the manifest inside its marker, whose checksum
+                // no longer matches: there is no backup_manifest to write
+                LOG.log(System.Logger.Level.WARNING, "backup " + backup.id() + " was taken by the Go pgrwl, which"
+                        + " does not keep the raw backup_manifest: pg_verifybackup cannot check this restore");
+            }
             if (options.withWal()) {
                 fetchWal(marker, dest.resolve("pg_wal"));
             }
@@ -187,28 +194,30 @@ public final class BackupRestore {
         created.add(dir);
     }
 
-    private void extract(String id, List<ObjectInfo> objects, BackupMarker marker, String part, Path into)
+    private void extract(BackupInfo backup, List<ObjectInfo> objects, BackupMarker marker, String part, Path into)
             throws IOException {
-        ObjectInfo object = catalog.part(id, objects, part).orElseThrow(() -> new IOException("backup " + id
+        String id = backup.id();
+        ObjectInfo object = catalog.part(backup.location(), objects, part).orElseThrow(() -> new IOException("backup " + id
                 + " has no " + part + " in the archive although its marker lists it: the archive was damaged"));
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         long[] size = new long[1];
         try (InputStream in = new java.util.zip.CheckedInputStream(counting(archive.openDecoded(object.name(),
-                archive.backupPrefix() + id + "/" + part), size), crc)) {
+                backup.location() + part), size), crc)) {
             TarExtractor.extract(in, into);
             in.transferTo(OutputStream.nullOutputStream()); // the tar's padding after its end, part of the digest
         }
         check(id, marker, part, size[0], crc);
     }
 
-    private void copyPart(String id, List<ObjectInfo> objects, BackupMarker marker, String part, Path to)
+    private void copyPart(BackupInfo backup, List<ObjectInfo> objects, BackupMarker marker, String part, Path to)
             throws IOException {
-        ObjectInfo object = catalog.part(id, objects, part).orElseThrow(() -> new IOException("backup " + id
+        String id = backup.id();
+        ObjectInfo object = catalog.part(backup.location(), objects, part).orElseThrow(() -> new IOException("backup " + id
                 + " has no " + part + " in the archive: the archive was damaged"));
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         long[] size = new long[1];
         try (InputStream in = new java.util.zip.CheckedInputStream(counting(archive.openDecoded(object.name(),
-                archive.backupPrefix() + id + "/" + part), size), crc)) {
+                backup.location() + part), size), crc)) {
             writeDurably(in, to);
         }
         check(id, marker, part, size[0], crc);

@@ -178,12 +178,12 @@ public final class BackupRetention {
 
     private long deleteBackup(BackupLease lease, BackupInfo backup, BackupInfo anchor, Instant windowStart)
             throws IOException {
-        String marker = archive.backupPrefix() + backup.id() + "/" + backup.id() + ".json";
+        String marker = backup.location() + backup.id() + ".json";
         // The completion marker first: the catalog calls a backup completed by its marker, so a deletion that stops
         // halfway (a storage error, a crash) must not leave one behind, or a backup without its data would be listed
         // completed, offered for restore and perhaps chosen as the next anchor. Without its marker it is listed
         // failed, and as it started before the window the next run deletes the rest.
-        List<ObjectInfo> objects = new ArrayList<>(catalog.objects(backup.id()));
+        List<ObjectInfo> objects = new ArrayList<>(catalog.objects(backup));
         objects.sort(Comparator.comparing((ObjectInfo o) -> !o.name().startsWith(marker)));
         long bytes = 0;
         for (ObjectInfo o : objects) {
@@ -294,40 +294,8 @@ public final class BackupRetention {
         }
     }
 
-    /**
-     * Parses a timeline history file as PostgreSQL's {@code readTimeLineHistory} does: one line per ancestor,
-     * {@code parentTLI<TAB>switchLSN<TAB>reason}, blank lines and {@code #} comments skipped.
-     *
-     * @param timeline the timeline whose history it is
-     * @return the timelines it descends from
-     * @throws IllegalArgumentException when a line is not an ancestor, naming it
-     */
+    /** @return the timelines {@code timeline} descends from, read from its history file's text */
     static Set<Integer> parseHistory(int timeline, String text) {
-        Set<Integer> ancestors = new LinkedHashSet<>();
-        int previous = 0;
-        for (String line : text.split("\n", -1)) {
-            String t = line.strip();
-            if (t.isEmpty() || t.startsWith("#")) {
-                continue;
-            }
-            String[] fields = t.split("\\s+", 3);
-            int parent;
-            try {
-                parent = Integer.parseInt(fields[0]);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("\"" + line + "\": no parent timeline ID at its start");
-            }
-            if (fields.length < 2 || !fields[1].matches("[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}")) {
-                throw new IllegalArgumentException("\"" + line + "\": no switch position (as 0/5000000) after the"
-                        + " timeline ID");
-            }
-            if (parent <= previous || parent >= timeline) {
-                throw new IllegalArgumentException("\"" + line + "\": timeline IDs must increase and be less than"
-                        + " the child timeline " + timeline);
-            }
-            ancestors.add(parent);
-            previous = parent;
-        }
-        return ancestors;
+        return io.pgrwl.spi.TimelineHistory.parse(timeline, text).ancestors();
     }
 }

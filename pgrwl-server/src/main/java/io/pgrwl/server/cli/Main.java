@@ -31,7 +31,8 @@ import picocli.CommandLine;
         description = "Streams PostgreSQL WAL over the replication protocol into an archive.",
         subcommands = {Main.Daemon.class, Main.Validate.class, Main.ListPlugins.class, RestoreCommand.class,
                 io.pgrwl.server.restore.PrefetchCommand.class, BackupCommands.Backup.class,
-                BackupCommands.Backups.class, BackupCommands.Restore.class, Main.AotTrain.class})
+                BackupCommands.Backups.class, BackupCommands.Restore.class, VerifyCommand.class,
+                Main.AotTrain.class})
 public final class Main implements Callable<Integer> {
 
     private static final int EXIT_FAILURE = ExitStatus.FAILURE;

@@ -137,6 +137,20 @@ public final class PgrwlMetrics {
                 + " recovery window)", bytesDeleted);
     }
 
+    /** The archive's contiguity, from receive mode's running listing. */
+    public void contiguity(io.pgrwl.server.verify.ArchiveContiguity contiguity) {
+        gauge("pgrwl_archive_contiguous_lsn", "End of the newest WAL segment up to which the archive has no hole, as a"
+                + " byte position (0 before the first listing)", () -> {
+                    var s = contiguity.last();
+                    return s == null ? 0.0 : (double) s.contiguousUntilLsn();
+                });
+        gauge("pgrwl_archive_missing_segments", "WAL segments missing between the archive's start and its newest"
+                + " segment (alert on more than 0)", () -> {
+                    var s = contiguity.last();
+                    return s == null ? 0.0 : (double) s.missingSegments();
+                });
+    }
+
     /** Retention's meters; with {@code retention} null the Go pgrwl's counter is still there, at 0. */
     public void retention(RetentionWorker retention) {
         counter("pgrwl_wal_files_deleted_total", "Archived WAL objects deleted by retention",

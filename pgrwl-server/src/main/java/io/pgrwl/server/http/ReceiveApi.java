@@ -30,11 +30,13 @@ public final class ReceiveApi {
      * @param archive null without an archive
      * @param storageProbe null without an archive
      * @param backups null without an archive (then the backup routes answer 404)
+     * @param contiguity null without an archive
      * @throws IllegalStateException when the port cannot be bound (the message names the keys)
      */
     public static HttpApi start(PgrwlConfig config, String slot, Duration statusInterval, WalReceiver receiver,
                                 Uploader uploader, RetentionWorker retention, Archive archive,
-                                StorageProbe storageProbe, Instant started, BackupService backups) {
+                                StorageProbe storageProbe, Instant started, BackupService backups,
+                                io.pgrwl.server.verify.ArchiveContiguity contiguity) {
         List<HealthCheck> readiness = new ArrayList<>();
         readiness.add(Readiness.receiver(receiver::status, statusInterval));
         if (uploader != null) {
@@ -45,7 +47,8 @@ public final class ReceiveApi {
                 readiness, config.pprofEnabled()), r -> {
                     r.get("/api/v1/status", (req, res) -> {
                         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                        res.send(StatusDocument.receive(slot, receiver.status(), uploader, retention, started,
+                        res.send(StatusDocument.receive(slot, receiver.status(), uploader, retention,
+                                contiguity == null ? null : contiguity.last(), started,
                                 Instant.now()).toString());
                     });
                     InfoRoutes.register(r, config, archive);

@@ -27,6 +27,12 @@ public final class StatusDocument {
      */
     public static Json receive(String slot, ReceiverStatus r, Uploader uploader, RetentionWorker retention, Instant started,
                         Instant now) {
+        return receive(slot, r, uploader, retention, null, started, now);
+    }
+
+    /** @param archive the last listing of the archive's contiguity, or null (no archive, or none yet) */
+    public static Json receive(String slot, ReceiverStatus r, Uploader uploader, RetentionWorker retention,
+                        io.pgrwl.server.verify.ArchiveContiguity.Snapshot archive, Instant started, Instant now) {
         Json receiver = Json.object()
                 .put("slot", slot)
                 .put("connected", r.connected())
@@ -55,7 +61,12 @@ public final class StatusDocument {
                 .put("uploader", uploader == null ? null : uploader(uploader, now))
                 .put("retention", retention == null ? null : Json.object()
                         .put("runs", retention.runs())
-                        .put("deleted", retention.deleted()));
+                        .put("deleted", retention.deleted()))
+                .put("archive", archive == null ? null : Json.object()
+                        .put("first_segment", archive.first())
+                        .put("contiguous_until", archive.contiguousUntil())
+                        .put("missing_segments", archive.missingSegments())
+                        .put("checked_at", archive.at().toString()));
     }
 
     /**

@@ -89,7 +89,12 @@ public final class ReceiveMode {
             storageProbe = StorageProbe.of(archive, config.storage().name());
         }
         BackupService backups = null;
+        io.pgrwl.server.verify.ArchiveContiguity contiguity = null;
         if (archive != null) {
+            contiguity = new io.pgrwl.server.verify.ArchiveContiguity(archive, new io.pgrwl.server.backup.BackupCatalog(
+                    archive, java.time.Clock.systemUTC()), () -> receiver.status().segmentSize(),
+                    java.time.Clock.systemUTC());
+            metrics.contiguity(contiguity);
             // its own connection, named so that synchronous_standby_names never matches it
             backups = new BackupService(archive, connection.withApplicationName("pgrwl_basebackup"), config.backup(),
                     java.time.Clock.systemUTC());
@@ -98,11 +103,14 @@ public final class ReceiveMode {
         HttpApi api;
         try {
             api = ReceiveApi.start(config, settings.slot(), settings.statusInterval(), receiver, uploader, retention,
-                    archive, storageProbe, started, backups);
+                    archive, storageProbe, started, backups, contiguity);
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.ERROR, e.getMessage());
             closeUploader(uploader);
             return ExitStatus.FAILURE;
+        }
+        if (contiguity != null) {
+            contiguity.start();
         }
         if (backups != null) {
             backups.schedule();
@@ -129,6 +137,9 @@ public final class ReceiveMode {
         } finally {
             if (backups != null) {
                 backups.close();
+            }
+            if (contiguity != null) {
+                contiguity.close();
             }
             api.close();
             closeUploader(uploader);

@@ -45,30 +45,17 @@ record TimelinePlan(List<Timeline> timelines) {
      * @return empty when a line cannot be read: the caller then predicts only along the current timeline
      */
     static Optional<TimelinePlan> fromHistory(int timeline, String history, int segmentSize) {
+        io.pgrwl.spi.TimelineHistory parsed;
+        try {
+            parsed = io.pgrwl.spi.TimelineHistory.parse(timeline, history);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
         List<Timeline> chain = new ArrayList<>();
         long begin = 0;
-        for (String raw : history.split("\n")) {
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String[] f = line.split("\\s+");
-            if (f.length < 2) {
-                return Optional.empty();
-            }
-            int parent;
-            long switchPoint;
-            try {
-                parent = Integer.parseInt(f[0]);
-                switchPoint = parseLsn(f[1]);
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
-            }
-            if (parent >= timeline || (!chain.isEmpty() && parent <= chain.getLast().id())) {
-                return Optional.empty();
-            }
-            chain.add(new Timeline(parent, begin / segmentSize));
-            begin = switchPoint;
+        for (io.pgrwl.spi.TimelineHistory.Switch s : parsed.switches()) {
+            chain.add(new Timeline(s.parent(), begin / segmentSize));
+            begin = s.position();
         }
         chain.add(new Timeline(timeline, begin / segmentSize));
         return Optional.of(new TimelinePlan(chain));
@@ -100,14 +87,5 @@ record TimelinePlan(List<Timeline> timelines) {
             }
         }
         return new WalFileName(chosen, segment, false);
-    }
-
-    private static long parseLsn(String text) {
-        int slash = text.indexOf('/');
-        if (slash <= 0) {
-            throw new IllegalArgumentException("not an LSN: " + text);
-        }
-        return (Long.parseUnsignedLong(text.substring(0, slash), 16) << 32)
-                | Long.parseUnsignedLong(text.substring(slash + 1), 16);
     }
 }
