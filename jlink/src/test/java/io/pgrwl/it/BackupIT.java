@@ -216,6 +216,8 @@ class BackupIT {
                 pg.execute("create table ticks (id int)"); // a synchronous commit: pgrwl must stream first
                 assertEquals(200, pgrwl.post("/api/v1/basebackup").statusCode());
                 Await.until("the backup is under way", LONG, () -> statusOf(pgrwl).matches(".*\"bytes_done\":[1-9].*"));
+                assertTrue(statusOf(pgrwl).matches(".*\"bytes_total\":[1-9][0-9]*,\"eta_seconds\":-?[0-9]+.*"),
+                        statusOf(pgrwl));
                 killed = field(statusOf(pgrwl), "id");
                 for (int i = 0; i < 20; i++) {
                     pg.execute("insert into ticks values (" + i + ")"); // a synchronous commit
@@ -230,6 +232,12 @@ class BackupIT {
                 assertTrue(list.contains("\"id\":\"" + killed + "\""), list);
                 assertTrue(list.contains("\"status\":\"failed\""), list);
                 assertTrue(list.contains("the process taking it ended before it finished"), list);
+                Pgrwl none = Pgrwl.command(base, "restore-none", null, yaml, "restore", "--dest",
+                        base.resolve("none").toString()).env("ARCHIVE_PASS", "archive-secret");
+                assertEquals(2, none.run(LONG), none.logText());
+                assertTrue(none.logText().contains("no completed base backup in the archive (1 not completed: pgrwl"
+                        + " backups says why)"), none.logText());
+                assertTrue(!Files.exists(base.resolve("none")), "nothing written");
                 assertEquals(200, pgrwl.post("/api/v1/basebackup").statusCode(), "the dead process's lease is over");
                 for (int i = 20; i < 40; i++) {
                     pg.execute("insert into ticks values (" + i + ")");

@@ -52,7 +52,7 @@ class GoArchiveIT {
     }
 
     @Test
-    void aeadV1ObjectsInTheGoLayoutAreServedByteExact() throws Exception {
+    void aeadV1ObjectsInTheGoLayoutInS3AndLocallyAreServedByteExact() throws Exception {
         Path base = Os.tempDir("pgrwl-go-aead");
         Path directory = Files.createDirectories(base.resolve("pgwal"));
         try (S3Archives s3 = S3Archives.start()) {
@@ -60,22 +60,34 @@ class GoArchiveIT {
                 put(s3, goRoot(directory) + "/wal-archive/" + name, Files.readAllBytes(FIXTURES.resolve(name)));
             }
             String yaml = goConfig(directory, s3, "  encryption:\n    algo: aes-256-gcm\n    pass: pgrwl-known-answer\n");
-            try (Pgrwl serve = Pgrwl.serve(base, "serve", yaml).env("S3_SECRET", S3Archives.SECRET_KEY).start()) {
-                byte[] plain = Files.readAllBytes(FIXTURES.resolve("plain.bin"));
-                for (String name : List.of("000000010000000000000001", "000000010000000000000002")) {
-                    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                            "http://127.0.0.1:" + serve.apiPort() + "/api/v1/wal/" + name)).build(),
-                            HttpResponse.BodyHandlers.ofByteArray());
-                    assertEquals(200, r.statusCode(), name);
-                    assertArrayEquals(plain, r.body(), name + " decodes to plain.bin");
-                }
-                String wals = serve.get("/api/v1/wals");
-                assertTrue(wals.contains("000000010000000000000001") && wals.contains("000000010000000000000002"),
-                        wals);
-                assertEquals(0, serve.stop());
-            }
+            servedByteExact(base, "serve-s3", yaml);
         }
+        // locally the Go pgrwl keeps <main.directory>/wal-archive/, where pgrwl's local storage looks by default
+        Path local = Files.createDirectories(base.resolve("pgwal-local"));
+        Files.createDirectories(local.resolve("wal-archive"));
+        for (String name : List.of("000000010000000000000001.aes", "000000010000000000000002.gz.aes")) {
+            Files.copy(FIXTURES.resolve(name), local.resolve("wal-archive").resolve(name));
+        }
+        servedByteExact(base, "serve-local", "main:\n  listen_port: 0\n  directory: " + local + "\n"
+                + "storage:\n  name: local\n  encryption:\n    algo: aes-256-gcm\n    pass: pgrwl-known-answer\n"
+                + "log:\n  level: info\n");
         Os.deleteTree(base);
+    }
+
+    private static void servedByteExact(Path base, String name, String yaml) throws Exception {
+        try (Pgrwl serve = Pgrwl.serve(base, name, yaml).env("S3_SECRET", S3Archives.SECRET_KEY).start()) {
+            byte[] plain = Files.readAllBytes(FIXTURES.resolve("plain.bin"));
+            for (String wal : List.of("000000010000000000000001", "000000010000000000000002")) {
+                HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + serve.apiPort() + "/api/v1/wal/" + wal)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, r.statusCode(), name + " " + wal);
+                assertArrayEquals(plain, r.body(), name + ": " + wal + " decodes to plain.bin");
+            }
+            String wals = serve.get("/api/v1/wals");
+            assertTrue(wals.contains("000000010000000000000001") && wals.contains("000000010000000000000002"), wals);
+            assertEquals(0, serve.stop());
+        }
     }
 
     @Test

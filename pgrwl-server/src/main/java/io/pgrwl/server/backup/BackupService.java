@@ -64,10 +64,17 @@ public final class BackupService implements AutoCloseable {
         return state;
     }
 
-    /** @return bytes sent so far and the server's estimate (-1 when unknown), while one runs; else empty */
+    /**
+     * @return while one runs: bytes sent so far, the server's estimate of the total (-1 when unknown) and the seconds
+     *     left at the rate so far (-1 when unknown); else empty
+     */
     public Optional<long[]> progress() {
         BackupProgress p = progress;
-        return state.running() && p != null ? Optional.of(new long[] {p.done(), p.total()}) : Optional.empty();
+        if (!state.running() || p == null) {
+            return Optional.empty();
+        }
+        java.time.Duration eta = p.eta(clock.instant());
+        return Optional.of(new long[] {p.done(), p.total(), eta == null ? -1 : eta.toSeconds()});
     }
 
     /** @return tar bytes received by backups of this process ({@code pgrwl_basebackup_bytes_received_total}) */

@@ -51,7 +51,7 @@ final class BackupRoutes {
         Json j = Json.object().put("running", s.running()).put("status", s.status()).put("source", s.source())
                 .put("id", s.id()).put("started_at", text(s.startedAt())).put("finished_at", text(s.finishedAt()))
                 .put("last_error", s.lastError());
-        service.progress().ifPresent(p -> j.put("bytes_done", p[0]).put("bytes_total", p[1]));
+        service.progress().ifPresent(p -> j.put("bytes_done", p[0]).put("bytes_total", p[1]).put("eta_seconds", p[2]));
         return j;
     }
 
