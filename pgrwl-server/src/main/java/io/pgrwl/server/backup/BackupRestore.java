@@ -196,31 +196,34 @@ public final class BackupRestore {
 
     private void extract(BackupInfo backup, List<ObjectInfo> objects, BackupMarker marker, String part, Path into)
             throws IOException {
-        String id = backup.id();
-        ObjectInfo object = catalog.part(backup.location(), objects, part).orElseThrow(() -> new IOException("backup " + id
-                + " has no " + part + " in the archive although its marker lists it: the archive was damaged"));
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        long[] size = new long[1];
-        try (InputStream in = new java.util.zip.CheckedInputStream(counting(archive.openDecoded(object.name(),
-                backup.location() + part), size), crc)) {
+        readPart(backup, objects, marker, part, in -> {
             TarExtractor.extract(in, into);
-            in.transferTo(OutputStream.nullOutputStream()); // the tar's padding after its end, part of the digest
-        }
-        check(id, marker, part, size[0], crc);
+            in.transferTo(OutputStream.nullOutputStream()); // the tar's padding after its end, part of the checksum
+        });
     }
 
     private void copyPart(BackupInfo backup, List<ObjectInfo> objects, BackupMarker marker, String part, Path to)
             throws IOException {
-        String id = backup.id();
-        ObjectInfo object = catalog.part(backup.location(), objects, part).orElseThrow(() -> new IOException("backup " + id
-                + " has no " + part + " in the archive: the archive was damaged"));
+        readPart(backup, objects, marker, part, in -> writeDurably(in, to));
+    }
+
+    private interface PartReader {
+        void read(InputStream decoded) throws IOException;
+    }
+
+    /** Reads a part decoded, then checks its size and CRC-32C against the marker's. */
+    private void readPart(BackupInfo backup, List<ObjectInfo> objects, BackupMarker marker, String part,
+            PartReader reader) throws IOException {
+        ObjectInfo object = catalog.part(backup.location(), objects, part).orElseThrow(() -> new IOException("backup "
+                + backup.id() + " has no " + part + " in the archive although its marker lists it: the archive was"
+                + " damaged"));
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         long[] size = new long[1];
         try (InputStream in = new java.util.zip.CheckedInputStream(counting(archive.openDecoded(object.name(),
                 backup.location() + part), size), crc)) {
-            writeDurably(in, to);
+            reader.read(in);
         }
-        check(id, marker, part, size[0], crc);
+        check(backup.id(), marker, part, size[0], crc);
     }
 
     private static void check(String id, BackupMarker marker, String part, long size, java.util.zip.CRC32C crc)
