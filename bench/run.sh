@@ -362,8 +362,10 @@ scenario_recovery() {
   echo >>"$report"
 }
 
+# whether the tree was clean when the run began (the fragments this run writes make it dirty later)
+tree_state=$(git diff --quiet && echo '' || echo ' (with uncommitted changes)')
 machine_line() {
-  echo "Run of \`bench/run.sh${quick:+ --quick}\` on $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)');"
+  echo "Run of \`bench/run.sh${quick:+ --quick}\` on $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD)$tree_state;"
   echo "$(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);"
   echo "$pg_version; $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)."
   echo
