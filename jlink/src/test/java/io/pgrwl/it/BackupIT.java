@@ -56,7 +56,9 @@ class BackupIT {
             pg.execute("insert into rows select g, md5(g::text) from generate_series(101, 200) g");
             String target = pg.queryOne("select to_char(clock_timestamp() at time zone 'UTC',"
                     + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-            Thread.sleep(20); // commits after the target must carry a later timestamp than it
+            // commits after the target must carry a later timestamp than it: wait on the server's own clock
+            Await.until("the server's clock passed the target", LONG, () -> "t".equals(pg.queryOne(
+                    "select clock_timestamp() > '" + target + "'::timestamptz")));
             pg.execute("insert into rows select g, md5(g::text) from generate_series(201, 300) g");
 
             Pgrwl cli = Pgrwl.command(base, "backup-cli", pg, yaml, "backup").env("ARCHIVE_PASS", "archive-secret");

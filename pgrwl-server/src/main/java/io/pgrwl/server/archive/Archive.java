@@ -137,7 +137,10 @@ public final class Archive implements AutoCloseable {
         return chainOf(suffixes).isPresent();
     }
 
-    /** @return the archived variants of a WAL file (any suffix chain this archive can decode) */
+    /**
+     * @return the archived variants of a WAL file (any suffix chain this archive can decode), from our layout, or,
+     *     when it has none, from the Go pgrwl's
+     */
     public List<ObjectInfo> variants(String walFileName) throws IOException {
         List<ObjectInfo> found = new ArrayList<>();
         for (String prefix : walPrefixes) {
@@ -146,6 +149,9 @@ public final class Archive implements AutoCloseable {
                 if (chain.isPresent()) {
                     found.add(o);
                 }
+            }
+            if (!found.isEmpty()) {
+                break; // ours first: the Go pgrwl's root costs a second look-up only for what ours lacks
             }
         }
         return found;
