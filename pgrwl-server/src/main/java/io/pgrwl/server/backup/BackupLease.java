@@ -43,22 +43,46 @@ final class BackupLease implements AutoCloseable {
     private final String objectName;
     private final String holder;
     private final BackupId backup;
+    private final Purpose purpose;
     private final Clock clock;
     private final ScheduledExecutorService renewer;
     private volatile IOException lost;
 
-    private BackupLease(Archive archive, String holder, BackupId backup, Clock clock) {
+    private BackupLease(Archive archive, String holder, BackupId backup, Purpose purpose, Clock clock) {
         this.archive = archive;
         this.objectName = archive.backupPrefix() + NAME;
         this.holder = holder;
         this.backup = backup;
+        this.purpose = purpose;
         this.clock = clock;
         this.renewer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
                 .name("backup-lease").unstarted(r));
     }
 
+    /**
+     * What the lease is held for. A retention run holds it for the seconds its listing and deletes take, and a
+     * backup that meets it waits for it rather than failing; a backup meeting a backup is refused.
+     */
+    enum Purpose {
+        BACKUP, RETENTION;
+
+        String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** @return the purpose a lease object names; a lease without one (older objects) is a backup's */
+        static Purpose of(Object wire) {
+            return "retention".equals(wire) ? RETENTION : BACKUP;
+        }
+    }
+
     /** What a lease object says. */
-    record Holder(String holder, String backupId, Instant expiresAt) {
+    record Holder(String holder, String backupId, Instant expiresAt, Purpose purpose) {
+        /** @return who holds it, for a message: the backup and the process, or the retention run */
+        String describe() {
+            return (purpose == Purpose.RETENTION ? "a retention run" : "base backup " + backupId) + " by " + holder;
+        }
+
         /**
          * @return whether the lease is over: past its expiry, or held by a process of this host that is gone (a
          *     restart after a crash need not wait for the expiry)
@@ -90,10 +114,10 @@ final class BackupLease implements AutoCloseable {
      * @return the lease, renewed until closed; empty when another process holds a live one ({@code current} gets it)
      * @throws IOException when the storage cannot be used
      */
-    static Optional<BackupLease> acquire(Archive archive, BackupId backup, Clock clock,
+    static Optional<BackupLease> acquire(Archive archive, BackupId backup, Purpose purpose, Clock clock,
             java.util.function.Consumer<Holder> current) throws IOException {
         String holder = processName() + "/" + UUID.randomUUID();
-        BackupLease lease = new BackupLease(archive, holder, backup, clock);
+        BackupLease lease = new BackupLease(archive, holder, backup, purpose, clock);
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
                 archive.storage().putIfAbsent(lease.objectName, lease.content());
@@ -127,7 +151,7 @@ final class BackupLease implements AutoCloseable {
         try {
             Map<?, ?> m = (Map<?, ?>) new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
             return Optional.of(new Holder(String.valueOf(m.get("holder")), String.valueOf(m.get("backup_id")),
-                    Instant.parse(String.valueOf(m.get("expires_at")))));
+                    Instant.parse(String.valueOf(m.get("expires_at"))), Purpose.of(m.get("purpose"))));
         } catch (RuntimeException e) {
             return Optional.empty();
         }
@@ -136,7 +160,7 @@ final class BackupLease implements AutoCloseable {
     private InputStream content() {
         Instant now = clock.instant();
         return new ByteArrayInputStream(Json.object().put("holder", holder).put("backup_id", backup.value())
-                .put("renewed_at", now.toString()).put("expires_at", now.plus(TTL).toString()).toString()
+                .put("purpose", purpose.wire()).put("renewed_at", now.toString()).put("expires_at", now.plus(TTL).toString()).toString()
                 .getBytes(StandardCharsets.UTF_8));
     }
 

@@ -109,10 +109,12 @@ public final class BackupRetention {
         AtomicReference<BackupLease.Holder> other = new AtomicReference<>();
         // The lease: no backup starts or writes its marker while retention looks and deletes, and two retention runs
         // (two processes sharing the archive) never race.
-        Optional<BackupLease> lease = BackupLease.acquire(archive, BackupId.startingAt(now), clock, other::set);
+        Optional<BackupLease> lease = BackupLease.acquire(archive, BackupId.startingAt(now),
+                BackupLease.Purpose.RETENTION, clock, other::set);
         if (lease.isEmpty()) {
             BackupLease.Holder h = other.get();
-            String why = "a base backup is running (" + (h == null ? "lease held by another process"
+            String why = (h != null && h.purpose() == BackupLease.Purpose.RETENTION ? "another retention run is"
+                    + " running (" : "a base backup is running (") + (h == null ? "lease held by another process"
                     : h.backupId() + " by " + h.holder() + ", lease until " + h.expiresAt())
                     + "): retention skipped, it runs again at its next interval";
             LOG.log(System.Logger.Level.INFO, "recovery-window retention: " + why);

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 
 /**
@@ -40,13 +42,17 @@ final class BackupRunner {
         this.clock = clock;
     }
 
-    /** Why a backup did not start: another process holds the lease. */
+    /** How long a backup waits for a retention run holding the lease: a run lists and deletes, then lets go. */
+    static final Duration RETENTION_WAIT = Duration.ofMinutes(5);
+    private static final Duration LEASE_POLL = Duration.ofMillis(200);
+
+    /** Why a backup did not start: another backup holds the lease. */
     static final class AlreadyRunning extends Exception {
         private static final long serialVersionUID = 1L;
 
         AlreadyRunning(BackupLease.Holder holder) {
-            super("a base backup is already running: " + holder.backupId() + " by " + holder.holder()
-                    + " (its lease expires at " + holder.expiresAt() + " unless renewed)");
+            super("a base backup is already running: " + holder.describe() + " (its lease expires at "
+                    + holder.expiresAt() + " unless renewed)");
         }
     }
 
@@ -68,14 +74,7 @@ final class BackupRunner {
             throws AlreadyRunning, Failed {
         Instant startedAt = clock.instant();
         BackupId id = BackupId.startingAt(startedAt);
-        BackupLease lease;
-        try {
-            lease = BackupLease.acquire(archive, id, clock, holder -> { })
-                    .orElseThrow(() -> new AlreadyRunning(currentHolder()));
-        } catch (IOException e) {
-            throw new Failed("base backup not started: the backup lease in the archive could not be taken: "
-                    + e.getMessage() + ". Check the storage", e);
-        }
+        BackupLease lease = takeLease(id);
         started.accept(id);
         try (lease) {
             ArchiveBackupSink sink = new ArchiveBackupSink(archive, id, lease, progress);
@@ -118,11 +117,39 @@ final class BackupRunner {
         }
     }
 
-    private BackupLease.Holder currentHolder() {
-        try {
-            return BackupLease.read(archive).orElse(new BackupLease.Holder("another process", "?", clock.instant()));
-        } catch (IOException e) {
-            return new BackupLease.Holder("another process", "?", clock.instant());
+    /**
+     * Takes the lease for {@code id}. A retention run holding it is over in seconds: the backup waits for it (up to
+     * {@link #RETENTION_WAIT}) instead of failing, so a backup asked for while retention deletes still runs.
+     */
+    BackupLease takeLease(BackupId id) throws AlreadyRunning, Failed {
+        Instant giveUp = clock.instant().plus(RETENTION_WAIT);
+        while (true) {
+            AtomicReference<BackupLease.Holder> other = new AtomicReference<>();
+            Optional<BackupLease> lease;
+            try {
+                lease = BackupLease.acquire(archive, id, BackupLease.Purpose.BACKUP, clock, other::set);
+            } catch (IOException e) {
+                throw new Failed("base backup not started: the backup lease in the archive could not be taken: "
+                        + e.getMessage() + ". Check the storage", e);
+            }
+            if (lease.isPresent()) {
+                return lease.get();
+            }
+            BackupLease.Holder holder = other.get();
+            if (holder.purpose() != BackupLease.Purpose.RETENTION) {
+                throw new AlreadyRunning(holder);
+            }
+            if (clock.instant().isAfter(giveUp)) {
+                throw new Failed("base backup not started: " + holder.describe() + " has held the backup lease for"
+                        + " more than " + RETENTION_WAIT.toSeconds() + " s (until " + holder.expiresAt() + "); try"
+                        + " again once it is over", null);
+            }
+            try {
+                Thread.sleep(LEASE_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Failed("base backup not started: interrupted while a retention run held the lease", e);
+            }
         }
     }
 
