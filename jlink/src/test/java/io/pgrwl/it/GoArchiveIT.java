@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * An archive as the Go pgrwl lays it out in S3, under its {@code main.directory} without the leading slash
  * ({@code <dir>/wal-archive/NAME<ext>}, {@code <dir>/backups/<YYYYMMDDHHMMSS>/base.tar<ext>} and the marker
  * {@code <ts>.json<ext>}), read by pgrwl started with the Go user's unchanged configuration: its AEADv1 objects served
- * byte-exact, its base backup listed, restored and recovered through its WAL, its WAL verified.
+ * byte-exact, its base backup listed, restored and recovered through its WAL, its WAL verified; and with
+ * {@code storage.compat: go}, what pgrwl writes is that layout and AEADv1, read back the Go pgrwl's way.
  */
 @org.junit.jupiter.api.Timeout(value = 6, unit = java.util.concurrent.TimeUnit.MINUTES)
 class GoArchiveIT {
@@ -144,6 +145,121 @@ class GoArchiveIT {
             }
         }
         Os.deleteTree(base);
+    }
+
+    @Test
+    void withCompatGoTheArchiveIsWhatTheGoPgrwlReadsAndStillRestores() throws Exception {
+        Path base = Os.tempDir("pgrwl-go-compat");
+        Path directory = base.resolve("pgwal");
+        String root = goRoot(directory);
+        try (S3Archives s3 = S3Archives.start();
+             PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
+                     "synchronous_commit = on").start()) {
+            String yaml = goConfig(directory, s3, "  compat: go\n  compression:\n    algo: zstd\n"
+                    + "  encryption:\n    algo: aesgcm\n    pass: ${PGRWL_ENCRYPT_PASSWD}\n");
+            String rows;
+            try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("S3_SECRET", S3Archives.SECRET_KEY)
+                    .env("PGRWL_ENCRYPT_PASSWD", "go-pass").start()) {
+                pg.execute("create table rows (id int)", "insert into rows select generate_series(1, 100)");
+                Pgrwl backup = Pgrwl.command(base, "backup", pg, yaml, "backup").env("S3_SECRET",
+                        S3Archives.SECRET_KEY).env("PGRWL_ENCRYPT_PASSWD", "go-pass");
+                assertEquals(0, backup.run(LONG), backup.logText());
+                pg.execute("insert into rows select generate_series(101, 300)", "select pg_switch_wal()");
+                rows = pg.queryOne("select count(*) from rows");
+                String end = pg.queryOne("select pg_current_wal_lsn()");
+                Slots.awaitFlushed(pg, "pgrwl", end, LONG);
+                Await.until("the archive holds the backup's and the rows' WAL", LONG, () -> pgrwl.get(
+                        "/api/v1/backups").contains("\"status\":\"completed\"") && WalDirs.completed(directory)
+                        .keySet().stream().noneMatch(n -> n.length() == 24));
+                assertEquals(0, pgrwl.stop());
+            }
+
+            // every object is where the Go pgrwl looks, named as it names them
+            List<String> keys = keys(s3);
+            List<String> wal = keys.stream().filter(k -> k.startsWith(root + "/wal-archive/")).toList();
+            List<String> backupKeys = keys.stream().filter(k -> k.startsWith(root + "/backups/")).toList();
+            assertEquals(keys.size(), wal.size() + backupKeys.size(), "nothing outside the Go root: " + keys);
+            assertTrue(wal.size() >= 2 && wal.stream().allMatch(k -> k.matches(Pattern.quote(root)
+                    + "/wal-archive/[0-9A-F]{24}\\.zst\\.aes")), wal.toString());
+            Matcher marker = Pattern.compile(Pattern.quote(root) + "/backups/([0-9]{14})/\\1\\.json\\.zst\\.aes")
+                    .matcher(String.join("\n", backupKeys));
+            assertTrue(marker.find(), "a Go backup id and marker: " + backupKeys);
+            String ts = marker.group(1);
+            assertTrue(backupKeys.contains(root + "/backups/" + ts + "/base.tar.zst.aes"), backupKeys.toString());
+
+            // read as the Go pgrwl reads: AEADv1 (the nonce taken from the stream), then zstd
+            String json = new String(goRead(get(s3, marker.group()), "go-pass"), StandardCharsets.UTF_8);
+            assertTrue(json.matches("(?s)\\{\"start_lsn\":[0-9]+,\"stop_lsn\":[0-9]+,\"timeline_id\":1,.*"
+                    + "\"started_at\":\"[^\"]+\".*"), "the Go marker's fields, LSNs as numbers: " + json);
+            String first = wal.stream().sorted().findFirst().orElseThrow();
+            byte[] segment = goRead(get(s3, first), "go-pass");
+            assertEquals(16 << 20, segment.length, first);
+            java.nio.ByteBuffer page = java.nio.ByteBuffer.wrap(segment).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertEquals(0xD110, page.getShort(0) & 0xFFFF, "PostgreSQL 15's page magic in " + first);
+            assertEquals(pg.queryOne("select system_identifier from pg_control_system()"),
+                    Long.toUnsignedString(page.getLong(24)), "the cluster's system identifier in the long header");
+
+            // and pgrwl reads it back: listed, verified, restored and recovered
+            Pgrwl list = Pgrwl.command(base, "backups", null, yaml, "backups").env("S3_SECRET", S3Archives.SECRET_KEY)
+                    .env("PGRWL_ENCRYPT_PASSWD", "go-pass");
+            assertEquals(0, list.run(LONG), list.logText());
+            assertTrue(list.logText().matches("(?s).*" + ts + " +completed .*"), list.logText());
+            Pgrwl verify = Pgrwl.command(base, "verify", null, yaml, "verify", "--deep").env("S3_SECRET",
+                    S3Archives.SECRET_KEY).env("PGRWL_ENCRYPT_PASSWD", "go-pass");
+            assertEquals(0, verify.run(LONG), verify.logText());
+            try (Pgrwl serve = Pgrwl.serve(base, "serve", yaml).env("S3_SECRET", S3Archives.SECRET_KEY)
+                    .env("PGRWL_ENCRYPT_PASSWD", "go-pass").start()) {
+                Path dest = base.resolve("restored");
+                Pgrwl restore = Pgrwl.command(base, "restore", null, yaml, "restore", "--dest", dest.toString(),
+                        "--serve-addr", "127.0.0.1:" + serve.apiPort(), "--target-action", "promote")
+                        .env("S3_SECRET", S3Archives.SECRET_KEY).env("PGRWL_ENCRYPT_PASSWD", "go-pass");
+                assertEquals(0, restore.run(LONG), restore.logText());
+                Os.chownToPostgres(dest);
+                Os.run(Os.asPostgres(List.of(Os.pg("pg_verifybackup").toString(), "-n", dest.toString())), null);
+                try (PgCluster restored = PgCluster.existing(base, "restored", dest, Os.freePort())) {
+                    restored.configure("synchronous_standby_names = ''");
+                    restored.start();
+                    Await.until("recovery to the end of the archive", LONG,
+                            () -> "f".equals(restored.queryOne("select pg_is_in_recovery()")));
+                    assertEquals(rows, restored.queryOne("select count(*) from rows"));
+                    restored.stop();
+                }
+                assertEquals(0, serve.stop());
+            }
+        }
+        Os.deleteTree(base);
+    }
+
+    /**
+     * The Go pgrwl's reader, as its source reads AEADv1: the 22-byte header, then for each chunk a 12-byte nonce
+     * taken from the stream as it is and up to 64 KiB + 16 of ciphertext opened with it, no AAD; then zstd.
+     */
+    private static byte[] goRead(byte[] object, String pass) throws Exception {
+        assertArrayEquals("AEADv1".getBytes(StandardCharsets.US_ASCII), java.util.Arrays.copyOf(object, 6));
+        var argon2 = new org.bouncycastle.crypto.generators.Argon2BytesGenerator();
+        argon2.init(new org.bouncycastle.crypto.params.Argon2Parameters.Builder(
+                org.bouncycastle.crypto.params.Argon2Parameters.ARGON2_id)
+                .withVersion(org.bouncycastle.crypto.params.Argon2Parameters.ARGON2_VERSION_13).withIterations(1)
+                .withMemoryAsKB(64 * 1024).withParallelism(4).withSalt(java.util.Arrays.copyOfRange(object, 6, 22))
+                .build());
+        byte[] key = new byte[32];
+        argon2.generateBytes(pass.getBytes(StandardCharsets.UTF_8), key);
+        ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        int at = 22;
+        while (at < object.length) {
+            byte[] nonce = java.util.Arrays.copyOfRange(object, at, at + 12);
+            at += 12;
+            int sealed = Math.min(65536 + 16, object.length - at);
+            var cipher = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(javax.crypto.Cipher.DECRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, nonce));
+            plain.write(cipher.doFinal(object, at, sealed));
+            at += sealed;
+        }
+        try (InputStream in = new com.github.luben.zstd.ZstdInputStream(new java.io.ByteArrayInputStream(
+                plain.toByteArray()))) {
+            return in.readAllBytes();
+        }
     }
 
     /**

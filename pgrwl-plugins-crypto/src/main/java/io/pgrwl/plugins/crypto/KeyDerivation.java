@@ -32,6 +32,8 @@ final class KeyDerivation {
         }
     };
 
+    private final java.util.concurrent.Semaphore working = new java.util.concurrent.Semaphore(1);
+
     /** How many Argon2id derivations ran (not served from the cache); for tests and diagnostics. */
     final java.util.concurrent.atomic.AtomicInteger derivations = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -49,17 +51,39 @@ final class KeyDerivation {
                 return cached.clone();
             }
         }
-        derivations.incrementAndGet();
-        Argon2BytesGenerator generator = new Argon2BytesGenerator();
-        generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-                .withVersion(Argon2Parameters.ARGON2_VERSION_13).withIterations(iterations)
-                .withMemoryAsKB(memoryKib).withParallelism(parallelism).withSalt(salt).build());
-        byte[] key = new byte[32];
-        generator.generateBytes(password, key);
+        byte[] key = derive(password, salt, iterations, memoryKib, parallelism);
         synchronized (cache) {
             cache.put(id, key.clone());
         }
         return key;
+    }
+
+    /**
+     * @return a 32-byte Argon2id (version 1.3) key that is not cached: for a salt used once (the Go pgrwl's AEADv1
+     *     format derives a key per object)
+     */
+    byte[] argon2idOnce(byte[] password, byte[] salt, int iterations, int memoryKib, int parallelism) {
+        return derive(password, salt, iterations, memoryKib, parallelism);
+    }
+
+    /**
+     * One derivation at a time per process: each holds {@code memoryKib} of heap (64 MiB for AEADv1), so four upload
+     * workers deriving at once would need four times that; one after the other they cost time, not memory.
+     */
+    private byte[] derive(byte[] password, byte[] salt, int iterations, int memoryKib, int parallelism) {
+        working.acquireUninterruptibly();
+        try {
+            derivations.incrementAndGet();
+            Argon2BytesGenerator generator = new Argon2BytesGenerator();
+            generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                    .withVersion(Argon2Parameters.ARGON2_VERSION_13).withIterations(iterations)
+                    .withMemoryAsKB(memoryKib).withParallelism(parallelism).withSalt(salt).build());
+            byte[] key = new byte[32];
+            generator.generateBytes(password, key);
+            return key;
+        } finally {
+            working.release();
+        }
     }
 
     /** @return 32 bytes of HKDF-SHA256(ikm, salt, info) */

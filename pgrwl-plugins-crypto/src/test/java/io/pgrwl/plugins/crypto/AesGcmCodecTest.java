@@ -152,7 +152,7 @@ class AesGcmCodecTest {
     @Test
     void providerDeclaresItsSettingsSuffixAndSpiVersion() throws IOException {
         AesGcmCodecProvider provider = new AesGcmCodecProvider();
-        assertEquals(List.of(Setting.secret("pass")), provider.settings());
+        assertEquals(List.of(Setting.secret("pass"), Setting.of("format", Setting.Type.STRING)), provider.settings());
         assertEquals(Set.of("pass"), provider.secretKeys());
         assertEquals(SpiVersion.CURRENT, provider.spiVersion());
         try (var codec = provider.create(new PluginConfig("storage.encryption", Map.of("pass", "hunter2"),

@@ -35,6 +35,8 @@ public final class Archive implements AutoCloseable {
     private final Map<String, Codec> readCodecs;
     private final java.util.Set<String> storageSecretKeys;
     private final java.util.Set<String> listedSuffixes;
+    private final boolean writesGoLayout;
+    private final String leasePrefix;
 
     /**
      * @param prefix {@code storage.prefix}, possibly empty
@@ -62,15 +64,33 @@ public final class Archive implements AutoCloseable {
      */
     public Archive(Storage storage, String prefix, List<Codec> writeChain, Map<String, Codec> readCodecs,
             java.util.Set<String> storageSecretKeys, java.util.Set<String> listedSuffixes, String goRoot) {
+        this(storage, prefix, writeChain, readCodecs, storageSecretKeys, listedSuffixes, goRoot, false);
+    }
+
+    /**
+     * @param goRoot where the Go pgrwl keeps its {@code wal-archive/} and {@code backups/} in this storage, or null
+     *     (or empty) for the storage's root
+     * @param writeGo {@code storage.compat: go}: new objects go to the Go pgrwl's root, which is then read first
+     *     and ours second; otherwise ours is written and read first
+     */
+    public Archive(Storage storage, String prefix, List<Codec> writeChain, Map<String, Codec> readCodecs,
+            java.util.Set<String> storageSecretKeys, java.util.Set<String> listedSuffixes, String goRoot,
+            boolean writeGo) {
         this.storageSecretKeys = java.util.Set.copyOf(storageSecretKeys);
         this.storage = storage;
-        String root = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
+        String ours = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
+        String go = goRoot == null || goRoot.isEmpty() ? (writeGo ? "" : null)
+                : goRoot.endsWith("/") ? goRoot : goRoot + "/";
+        this.writesGoLayout = writeGo;
+        this.leasePrefix = ours + BACKUP_DIRECTORY;
+        String root = writeGo ? go : ours;
+        String other = writeGo ? ours : go;
         this.walPrefix = root + WAL_DIRECTORY;
         this.backupPrefix = root + BACKUP_DIRECTORY;
-        String go = goRoot == null || goRoot.isEmpty() ? null : goRoot.endsWith("/") ? goRoot : goRoot + "/";
-        this.walPrefixes = go == null || go.equals(root) ? List.of(walPrefix) : List.of(walPrefix, go + WAL_DIRECTORY);
-        this.backupPrefixes = go == null || go.equals(root) ? List.of(backupPrefix)
-                : List.of(backupPrefix, go + BACKUP_DIRECTORY);
+        this.walPrefixes = other == null || other.equals(root) ? List.of(walPrefix)
+                : List.of(walPrefix, other + WAL_DIRECTORY);
+        this.backupPrefixes = other == null || other.equals(root) ? List.of(backupPrefix)
+                : List.of(backupPrefix, other + BACKUP_DIRECTORY);
         this.writeChain = List.copyOf(writeChain);
         this.readCodecs = Map.copyOf(readCodecs);
         java.util.Set<String> suffixes = new java.util.HashSet<>(listedSuffixes);
@@ -94,12 +114,28 @@ public final class Archive implements AutoCloseable {
         return name.toString();
     }
 
-    /** @return where base backups are written: {@code [prefix/]backups/}, ending in a slash */
+    /**
+     * @return where pgrwl's backup lease lives: {@code [prefix/]backups/} whatever {@code storage.compat} says, so
+     *     that processes sharing the archive meet there and the Go pgrwl never lists it among its backups
+     */
+    public String leasePrefix() {
+        return leasePrefix;
+    }
+
+    /** @return whether new objects are written for the Go pgrwl ({@code storage.compat: go}) */
+    public boolean writesGoLayout() {
+        return writesGoLayout;
+    }
+
+    /**
+     * @return where base backups are written: {@code [prefix/]backups/}, or the Go pgrwl's {@code <root>/backups/}
+     *     with {@code storage.compat: go}; ends in a slash
+     */
     public String backupPrefix() {
         return backupPrefix;
     }
 
-    /** @return where base backups are read from: ours, then the Go pgrwl's root if it differs; each ends in a slash */
+    /** @return where base backups are read from: the written root first, then the other if it differs; each ends in a slash */
     public List<String> backupPrefixes() {
         return backupPrefixes;
     }

@@ -53,8 +53,16 @@ public final class ArchiveFactory {
         }
         if (s.encryption() != null) {
             CodecProvider p = plugins.codec("storage.encryption.algo", s.encryption());
-            Codec c = p.create(new PluginConfig("storage.encryption", Map.of("pass", s.encryptionPass()),
-                    p.secretKeys()));
+            Map<String, String> values = new HashMap<>();
+            values.put("pass", s.encryptionPass());
+            if (s.goCompat()) {
+                if (p.settings().stream().noneMatch(k -> k.key().equals("format"))) {
+                    throw new IllegalArgumentException("storage.compat: go: the encryption provider \"" + p.name()
+                            + "\" cannot write the Go pgrwl's AEADv1 format (it declares no setting format)");
+                }
+                values.put("format", "aeadv1");
+            }
+            Codec c = p.create(new PluginConfig("storage.encryption", values, p.secretKeys()));
             write.add(c);
             read.put(c.suffix(), c);
         }
@@ -68,8 +76,13 @@ public final class ArchiveFactory {
         }
         Set<String> suffixes = new java.util.HashSet<>();
         plugins.codecs().forEach(found -> suffixes.add(found.provider().suffix()));
+        String goRoot = goRoot(config);
+        if (s.goCompat() && goRoot == null && !"local".equals(s.name())) {
+            throw new IllegalArgumentException("storage.compat: go: main.directory \"" + config.directory() + "\""
+                    + " gives no key prefix the Go pgrwl would use; give main.directory as it has it");
+        }
         return new Archive(storage, s.prefix(), write, read, plugins.storage("storage.name", s.name()).secretKeys(),
-                suffixes, goRoot(config));
+                suffixes, goRoot, s.goCompat());
     }
 
     /**

@@ -35,6 +35,11 @@ record BackupId(String value) implements Comparable<BackupId> {
         return new BackupId(FORMAT.format(now) + "-" + HexFormat.of().formatHex(suffix));
     }
 
+    /** @return an id as the Go pgrwl writes it, the 14 digits alone, for {@code storage.compat: go} */
+    static BackupId goStartingAt(Instant now) {
+        return new BackupId(FORMAT.format(now));
+    }
+
     /** @return whether {@code text} is an id, ours or the Go pgrwl's */
     static boolean isId(String text) {
         return PATTERN.matcher(text).matches();

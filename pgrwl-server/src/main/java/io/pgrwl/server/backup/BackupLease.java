@@ -50,7 +50,7 @@ final class BackupLease implements AutoCloseable {
 
     private BackupLease(Archive archive, String holder, BackupId backup, Purpose purpose, Clock clock) {
         this.archive = archive;
-        this.objectName = archive.backupPrefix() + NAME;
+        this.objectName = archive.leasePrefix() + NAME;
         this.holder = holder;
         this.backup = backup;
         this.purpose = purpose;
@@ -143,7 +143,7 @@ final class BackupLease implements AutoCloseable {
     /** @return the lease object's content, or empty when there is none (or it cannot be parsed) */
     static Optional<Holder> read(Archive archive) throws IOException {
         String text;
-        try (InputStream in = archive.storage().get(archive.backupPrefix() + NAME)) {
+        try (InputStream in = archive.storage().get(archive.leasePrefix() + NAME)) {
             text = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return Optional.empty();

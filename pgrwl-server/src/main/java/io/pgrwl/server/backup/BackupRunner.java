@@ -72,9 +72,9 @@ final class BackupRunner {
      */
     BackupMarker run(BackupProgress progress, java.util.function.Consumer<BackupId> started)
             throws AlreadyRunning, Failed {
+        BackupLease lease = takeLease();
+        BackupId id = lease.backup();
         Instant startedAt = clock.instant();
-        BackupId id = BackupId.startingAt(startedAt);
-        BackupLease lease = takeLease(id);
         started.accept(id);
         try (lease) {
             ArchiveBackupSink sink = new ArchiveBackupSink(archive, id, lease, progress);
@@ -118,12 +118,18 @@ final class BackupRunner {
     }
 
     /**
-     * Takes the lease for {@code id}. A retention run holding it is over in seconds: the backup waits for it (up to
-     * {@link #RETENTION_WAIT}) instead of failing, so a backup asked for while retention deletes still runs.
+     * Takes the lease for a new backup id. A retention run holding it is over in seconds: the backup waits for it (up
+     * to {@link #RETENTION_WAIT}) instead of failing, so a backup asked for while retention deletes still runs.
+     *
+     * <p>For the Go pgrwl ({@code storage.compat: go}) the id is its 14 digits of the second, so two backups started
+     * within one second would share it: holding the lease, the backup looks whether its directory is taken and, if so,
+     * lets go and tries again in the next second.
      */
-    BackupLease takeLease(BackupId id) throws AlreadyRunning, Failed {
+    BackupLease takeLease() throws AlreadyRunning, Failed {
         Instant giveUp = clock.instant().plus(RETENTION_WAIT);
         while (true) {
+            BackupId id = archive.writesGoLayout() ? BackupId.goStartingAt(clock.instant())
+                    : BackupId.startingAt(clock.instant());
             AtomicReference<BackupLease.Holder> other = new AtomicReference<>();
             Optional<BackupLease> lease;
             try {
@@ -132,8 +138,13 @@ final class BackupRunner {
                 throw new Failed("base backup not started: the backup lease in the archive could not be taken: "
                         + e.getMessage() + ". Check the storage", e);
             }
-            if (lease.isPresent()) {
+            if (lease.isPresent() && !taken(id)) {
                 return lease.get();
+            }
+            if (lease.isPresent()) {
+                lease.get().close();
+                pause(Duration.ofMillis(1000 - clock.instant().toEpochMilli() % 1000 + 10));
+                continue;
             }
             BackupLease.Holder holder = other.get();
             if (holder.purpose() != BackupLease.Purpose.RETENTION) {
@@ -144,12 +155,29 @@ final class BackupRunner {
                         + " more than " + RETENTION_WAIT.toSeconds() + " s (until " + holder.expiresAt() + "); try"
                         + " again once it is over", null);
             }
-            try {
-                Thread.sleep(LEASE_POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Failed("base backup not started: interrupted while a retention run held the lease", e);
-            }
+            pause(LEASE_POLL);
+        }
+    }
+
+    /** @return whether a backup directory {@code id} already has objects (a Go-style id of this very second) */
+    private boolean taken(BackupId id) throws Failed {
+        if (!archive.writesGoLayout()) {
+            return false; // a random suffix: never reused
+        }
+        try {
+            return !archive.storage().list(archive.backupPrefix() + id + "/").isEmpty();
+        } catch (IOException e) {
+            throw new Failed("base backup not started: the archive's backups could not be listed: " + e.getMessage()
+                    + ". Check the storage", e);
+        }
+    }
+
+    private static void pause(Duration time) throws Failed {
+        try {
+            Thread.sleep(time.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failed("base backup not started: interrupted while waiting for the backup lease", e);
         }
     }
 

@@ -47,6 +47,7 @@ public final class ConfigDocument {
         Json storage = Json.object()
                 .put("name", s.name())
                 .put("prefix", s.prefix())
+                .put("compat", s.goCompat() ? "go" : null)
                 .put("compression", Json.object().put("algo", s.compression())
                         .put("level", s.compressionLevel() == null ? null : s.compressionLevel().toString()))
                 .put("encryption", Json.object().put("algo", s.encryption())

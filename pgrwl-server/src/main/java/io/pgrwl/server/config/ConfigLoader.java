@@ -523,10 +523,49 @@ public final class ConfigLoader {
         }
         Duration retentionInterval = values.either("storage.retention.sync_interval",
                 "receiver.retention.sync_interval", Durations::parse, Duration.ofHours(1), OLD_NAME).value();
-        return new PgrwlConfig.Storage(name, values.get("storage.prefix", String::trim, ""),
-                values.get("storage.local.directory", Function.identity(), null), compression, level, encryption, pass,
+        String prefix = values.get("storage.prefix", String::trim, "");
+        String localDirectory = values.get("storage.local.directory", Function.identity(), null);
+        boolean goCompat = goCompat(values, name, localDirectory, compression, encryption, problems);
+        return new PgrwlConfig.Storage(name, prefix, localDirectory, compression, level, encryption, pass,
                 sync.value(), concurrency.value(), retention.value() ? keep : null, retentionInterval,
-                providerSettings(values, name, problems));
+                providerSettings(values, name, problems), goCompat);
+    }
+
+    /**
+     * {@code storage.compat}: unset (pgrwl's layout and format) or {@code go}. For the Go pgrwl to read what pgrwl
+     * writes, everything must be something it knows: its codecs, its layout, which it derives from main.directory
+     * alone (locally: no other directory). {@code storage.prefix} may stay: what pgrwl wrote there is still read.
+     */
+    private static boolean goCompat(Values values, String name, String localDirectory,
+            String compression, String encryption, List<String> problems) {
+        String compat = values.get("storage.compat", t -> t.trim().toLowerCase(java.util.Locale.ROOT), "");
+        if (compat.isEmpty()) {
+            return false;
+        }
+        if (!compat.equals("go")) {
+            problems.add("storage.compat: \"" + compat + "\" is not go (go writes the Go pgrwl's layout and AEADv1"
+                    + " format so that it can read the archive; leave it unset for pgrwl's own)");
+            return false;
+        }
+        String why = " with storage.compat: go, since the Go pgrwl could not read it";
+        if (name == null) {
+            problems.add("storage.compat: go needs an archive (storage.name)");
+        }
+        if (compression != null && !compression.equals("gzip") && !compression.equals("zstd")) {
+            problems.add("storage.compression.algo: \"" + compression + "\" cannot be used" + why
+                    + " (it knows gzip and zstd)");
+        }
+        if (encryption != null && !encryption.equals("aes-256-gcm")) {
+            problems.add("storage.encryption.algo: \"" + encryption + "\" cannot be used" + why
+                    + " (it knows aes-256-gcm)");
+        }
+        String directory = values.raw().get("main.directory");
+        if ("local".equals(name) && localDirectory != null && directory != null
+                && !Path.of(localDirectory).normalize().equals(Path.of(directory).normalize())) {
+            problems.add("storage.local.directory: \"" + localDirectory + "\" cannot be used" + why + " (it keeps"
+                    + " its archive in main.directory/wal-archive and main.directory/backups); remove it");
+        }
+        return true;
     }
 
     /**

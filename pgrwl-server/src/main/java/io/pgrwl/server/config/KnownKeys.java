@@ -129,6 +129,7 @@ final class KnownKeys {
         k.put("receiver.application_name", Type.STRING);
         k.put("storage.name", Type.STRING);
         k.put("storage.prefix", Type.STRING);
+        k.put("storage.compat", Type.STRING);
         // The built-in local provider declares nothing: its one key predates declared settings and is read into
         // PgrwlConfig.Storage.localDirectory, which defaults to main.directory, so it stays a core key.
         k.put("storage.local.directory", Type.STRING);

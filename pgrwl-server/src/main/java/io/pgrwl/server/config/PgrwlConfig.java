@@ -171,10 +171,13 @@ public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage 
      * @param keepPeriod {@code storage.retention.keep_period} as written, or null when retention is off
      * @param retentionInterval {@code storage.retention.sync_interval}
      * @param providerSettings the {@code storage.<name>.*} keys (without that prefix) for the storage provider
+     * @param goCompat {@code storage.compat: go}: new objects are written where and as the Go pgrwl reads them (its
+     *     key layout, 14-digit backup ids, AEADv1), so that a user can go back to it
      */
     public record Storage(String name, String prefix, String localDirectory, String compression, Integer compressionLevel,
                    String encryption, String encryptionPass, Duration syncInterval, int maxConcurrency,
-                   String keepPeriod, Duration retentionInterval, java.util.Map<String, String> providerSettings) {
+                   String keepPeriod, Duration retentionInterval, java.util.Map<String, String> providerSettings,
+                   boolean goCompat) {
 
         @Override
         public String toString() {

@@ -45,6 +45,29 @@ class GoLayoutTest {
     }
 
     @Test
+    void withCompatGoNewObjectsGoToTheGoRootWhichIsReadFirst() throws Exception {
+        Storage storage = new LocalStorageProvider().create(new PluginConfig("storage.local",
+                Map.of("directory", dir.toString()), Set.of()));
+        storage.put("pre/wal-archive/000000010000000000000001", new ByteArrayInputStream(new byte[] {1}));
+        storage.put("var/lib/pgwal/wal-archive/000000010000000000000001", new ByteArrayInputStream(new byte[] {9}));
+        try (Archive archive = new Archive(storage, "pre", List.of(), Map.of(), Set.of(), Set.of(), "var/lib/pgwal",
+                true)) {
+            assertEquals("var/lib/pgwal/wal-archive/000000010000000000000002",
+                    archive.objectName("000000010000000000000002"));
+            assertEquals("var/lib/pgwal/backups/", archive.backupPrefix());
+            assertEquals(List.of("var/lib/pgwal/backups/", "pre/backups/"), archive.backupPrefixes());
+            assertEquals("pre/backups/", archive.leasePrefix(), "the lease stays where every pgrwl looks");
+            assertEquals(List.of("var/lib/pgwal/wal-archive/000000010000000000000001"),
+                    archive.variants("000000010000000000000001").stream().map(o -> o.name()).toList());
+        }
+        try (Archive local = new Archive(storage, "", List.of(), Map.of(), Set.of(), Set.of(), null, true)) {
+            assertEquals("wal-archive/000000010000000000000002", local.objectName("000000010000000000000002"),
+                    "locally the Go layout is main.directory/wal-archive, the storage's root");
+            assertEquals(List.of("backups/"), local.backupPrefixes());
+        }
+    }
+
+    @Test
     void theGoRootIsMainDirectoryWithoutItsLeadingSlashOnRemoteStorages() {
         assertEquals("var/lib/pgwal", ArchiveFactory.goRoot("/var/lib/pgwal/", "s3"));
         assertEquals("data/wal", ArchiveFactory.goRoot("./data//wal", "sftp"));

@@ -258,6 +258,41 @@ class GoConfigCompatibilityTest {
     }
 
     @Test
+    void storageCompatGoAcceptsOnlyWhatTheGoPgrwlCanRead() throws Exception {
+        String s3 = "main:\n  directory: /var/lib/pgwal\nstorage:\n  name: s3\n  compat: go\n"
+                + "  compression:\n    algo: zstd\n  encryption:\n    algo: aesgcm\n    pass: p\n"
+                + "  s3:\n    bucket: b\n    region: r\n";
+        PgrwlConfig ok = ProviderSettings.loader(Map.of()).load(write(s3), Mode.SERVE);
+        assertTrue(ok.storage().goCompat());
+        PgrwlConfig env = ProviderSettings.loader(Map.of("PGRWL_STORAGE_COMPAT", "go")).load(write(
+                s3.replace("  compat: go\n", "")), Mode.SERVE);
+        assertTrue(env.storage().goCompat(), "PGRWL_STORAGE_COMPAT");
+        assertFalse(ProviderSettings.loader(Map.of()).load(write(s3.replace("  compat: go\n", "")), Mode.SERVE)
+                .storage().goCompat(), "unset: pgrwl's own layout and format");
+
+        Map<String, String> refused = Map.of(
+                s3.replace("compat: go", "compat: golang"), "storage.compat: \"golang\" is not go (go writes the Go"
+                        + " pgrwl's layout and AEADv1 format so that it can read the archive; leave it unset for"
+                        + " pgrwl's own)",
+                s3.replace("algo: zstd", "algo: lz4"), "storage.compression.algo: \"lz4\" cannot be used with"
+                        + " storage.compat: go, since the Go pgrwl could not read it (it knows gzip and zstd)",
+                "main:\n  directory: /w\nstorage:\n  name: local\n  compat: go\n  local:\n    directory: /elsewhere\n",
+                "storage.local.directory: \"/elsewhere\" cannot be used with storage.compat: go, since the Go pgrwl"
+                        + " could not read it (it keeps its archive in main.directory/wal-archive and"
+                        + " main.directory/backups); remove it",
+                "main:\n  directory: /w\nstorage:\n  compat: go\n", "storage.compat: go needs an archive"
+                        + " (storage.name)");
+        for (Map.Entry<String, String> c : refused.entrySet()) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ProviderSettings.loader(Map.of()).load(write(c.getKey()), Mode.SERVE), c.getKey());
+            assertTrue(e.problems().contains(c.getValue()), problems(e));
+        }
+        assertTrue(ProviderSettings.loader(Map.of()).load(write("main:\n  directory: /w\nstorage:\n  name: local\n"
+                + "  compat: go\n  local:\n    directory: /w/\n"), Mode.SERVE).storage().goCompat(),
+                "the local directory may be main.directory itself");
+    }
+
+    @Test
     void retentionIsCheckedAsTheGoPgrwlChecksIt() throws Exception {
         String head = "main:\n  directory: /w\nretention:\n";
         ConfigException e = assertThrows(ConfigException.class, () -> ProviderSettings.loader(Map.of())
