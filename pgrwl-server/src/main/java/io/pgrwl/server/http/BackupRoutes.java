@@ -25,14 +25,11 @@ final class BackupRoutes {
 
     static void register(HttpRouting.Builder r, BackupService service, BackupCatalog catalog) {
         r.post("/api/v1/basebackup", (req, res) -> {
-            var started = service.start("manual");
-            if (started.isEmpty()) {
+            io.pgrwl.server.http.ui.UiSource.BackupStart start = start(service);
+            if (!start.started()) {
                 res.status(Status.CONFLICT_409);
-                json(res, Json.object().put("status", "already_running").put("error",
-                        "basebackup is already running").toString());
-                return;
             }
-            json(res, state(service.state(), service).toString());
+            json(res, start.json());
         });
         r.get("/api/v1/basebackup/status", (req, res) -> json(res, state(service.state(), service).toString()));
         r.get("/api/v1/backups", (req, res) -> {
@@ -44,6 +41,19 @@ final class BackupRoutes {
                 json(res, Json.object().put("error", "cannot list the backups now: " + e.getMessage()).toString());
             }
         });
+    }
+
+    /**
+     * Starts a manual backup, as {@code POST /api/v1/basebackup} and the web UI's button do.
+     *
+     * @return started, with the state; or not, with the Go pgrwl's {@code already_running} document
+     */
+    static io.pgrwl.server.http.ui.UiSource.BackupStart start(BackupService service) {
+        if (service.start("manual").isEmpty()) {
+            return new io.pgrwl.server.http.ui.UiSource.BackupStart(false, Json.object().put("status", "already_running")
+                    .put("error", "basebackup is already running").toString());
+        }
+        return new io.pgrwl.server.http.ui.UiSource.BackupStart(true, state(service.state(), service).toString());
     }
 
     /** The Go pgrwl's {@code BackupRunState}, and the progress while one runs. */

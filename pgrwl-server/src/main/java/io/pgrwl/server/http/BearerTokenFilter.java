@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * Lets a request through only with {@code Authorization: Bearer <main.auth_token>}; the health probes are exempt.
+ * Lets a request through only with {@code Authorization: Bearer <main.auth_token>}; the health probes are exempt, and
+ * so are the web UI's page and static assets (they hold no data; the page asks for the token).
  * The comparison takes the same time wherever the tokens differ, so the token cannot be guessed byte by byte.
  *
  * <p>Thread-safe and immutable.
@@ -28,7 +29,8 @@ final class BearerTokenFilter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().rawPath();
-        if (path.equals("/health") || path.equals("/healthz") || path.startsWith("/health/")) {
+        if (path.equals("/health") || path.equals("/healthz") || path.startsWith("/health/")
+                || io.pgrwl.server.http.ui.UiRoutes.isPublic(path)) {
             chain.proceed();
             return;
         }

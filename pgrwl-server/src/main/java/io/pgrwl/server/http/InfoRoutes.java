@@ -40,37 +40,117 @@ public final class InfoRoutes {
         String brief = Json.object().put("retention_enable", config.storage().keepPeriod() != null).toString();
         r.get("/api/v1/brief-config", (req, res) -> json(res, brief));
         r.get("/api/v1/wals", (req, res) -> {
-            List<Json> rows;
+            var q = req.query();
+            boolean paged = q.contains("q") || q.contains("ext") || q.contains("offset") || q.contains("limit");
+            Page page;
             try {
-                rows = archive == null ? directory(config.directory()) : archive(archive);
+                int offset = whole(q.first("offset").orElse("0"), "offset");
+                int limit = whole(q.first("limit").orElse(paged ? "100" : String.valueOf(Integer.MAX_VALUE)),
+                        "limit");
+                page = page(config, archive, q.first("q").orElse(""), q.first("ext").orElse(""), offset, limit);
+            } catch (IllegalArgumentException e) {
+                res.status(Status.BAD_REQUEST_400);
+                json(res, Json.object().put("error", e.getMessage()).toString());
+                return;
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot list WAL for /api/v1/wals: " + e);
                 res.status(Status.SERVICE_UNAVAILABLE_503).header(HeaderNames.RETRY_AFTER, "5");
                 json(res, Json.object().put("error", "cannot list the archive now: " + e.getMessage()).toString());
                 return;
             }
-            json(res, Json.array(rows));
+            res.header("X-Total-Count", String.valueOf(page.total()));
+            json(res, page.json());
         });
     }
 
     /**
-     * The Go pgrwl's fields ({@code name}, {@code ext}, {@code filename}, {@code size_mb}, {@code uploaded_at},
-     * {@code encrypted}, the last from the object's own suffix here) plus {@code size} in bytes and {@code location}.
+     * One page of the listing, oldest first.
+     *
+     * @param json the rows as a JSON array
+     * @param total how many rows match in all
      */
-    private static List<Json> archive(Archive archive) throws IOException {
-        List<Json> rows = new ArrayList<>();
+    public record Page(String json, int total) {
+    }
+
+    /**
+     * The listing filtered and cut: the paging of {@code /api/v1/wals?q=&ext=&offset=&limit=}, done here so that an
+     * archive of hundreds of thousands of segments is not sent whole to a browser.
+     *
+     * @param query a substring of the file name (case-insensitive), or empty
+     * @param extension the suffix exactly ({@code .zst.aes}), {@code none} for objects without one, {@code .history}
+     *     or {@code .partial} for those files whatever their codecs, empty for any
+     * @throws IOException when the archive cannot be listed
+     */
+    public static Page page(PgrwlConfig config, Archive archive, String query, String extension, int offset,
+            int limit) throws IOException {
+        String needle = query.trim().toUpperCase(java.util.Locale.ROOT);
+        String ext = extension.trim();
+        List<Row> all = archive == null ? directory(config.directory()) : archive(archive);
+        List<Row> matching = all.stream().filter(w -> needle.isEmpty()
+                || w.fileName().toUpperCase(java.util.Locale.ROOT).contains(needle))
+                .filter(w -> matchesSuffix(w, ext))
+                .toList();
+        int from = Math.min(offset, matching.size());
+        int to = (int) Math.min(matching.size(), (long) from + limit);
+        return new Page(Json.array(matching.subList(from, to).stream().map(Row::json).toList()), matching.size());
+    }
+
+    /** {@code .history} and {@code .partial} are kinds of file, whatever codecs follow; the others are the suffix. */
+    private static boolean matchesSuffix(Row w, String ext) {
+        if (ext.isEmpty()) {
+            return true;
+        }
+        if (ext.equals(".history") || ext.equals(".partial")) {
+            return w.fileName().contains(ext);
+        }
+        return ext.equals("none") ? w.ext().isEmpty() : w.ext().equals(ext);
+    }
+
+    private static int whole(String text, String name) {
+        try {
+            int v = Integer.parseInt(text.trim());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": \"" + text + "\" is not a whole number of at least 0");
+        }
+    }
+
+    /**
+     * A row of the listing: the Go pgrwl's fields ({@code name}, {@code ext}, {@code filename}, {@code size_mb},
+     * {@code uploaded_at}, {@code encrypted}, the last from the object's own suffix here) plus {@code size} in bytes
+     * and {@code location}.
+     */
+    private record Row(String name, String ext, String fileName, long size, String time, String location) {
+        Json json() {
+            return Json.object()
+                    .put("name", name)
+                    .put("ext", ext)
+                    .put("filename", fileName)
+                    .put("size", size)
+                    .put("size_mb", Math.round(size / 10485.76) / 100.0)
+                    .put("uploaded_at", time)
+                    .put("encrypted", ext.contains(".aes"))
+                    .put("location", location);
+        }
+    }
+
+    private static List<Row> archive(Archive archive) throws IOException {
+        List<Row> rows = new ArrayList<>();
         for (ArchivedWal w : archive.listWal()) {
             String object = w.object().name();
             String fileName = object.substring(object.lastIndexOf('/') + 1);
             String ext = fileName.substring(w.walFileName().length());
-            rows.add(row(w.walFileName(), ext, fileName, w.object().size(), w.object().modified().toString())
-                    .put("location", "archive"));
+            rows.add(new Row(w.walFileName(), ext, fileName, w.object().size(), w.object().modified().toString(),
+                    "archive"));
         }
         return rows;
     }
 
-    private static List<Json> directory(Path dir) throws IOException {
-        List<Json> rows = new ArrayList<>();
+    private static List<Row> directory(Path dir) throws IOException {
+        List<Row> rows = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return rows;
         }
@@ -82,22 +162,11 @@ public final class InfoRoutes {
                 }
                 boolean partial = WalFileName.isPartialSegment(n);
                 String wal = partial ? n.substring(0, n.length() - WalFileName.PARTIAL_SUFFIX.length()) : n;
-                rows.add(row(wal, partial ? ".partial" : "", n, Files.size(f),
-                        Files.getLastModifiedTime(f).toInstant().toString()).put("location", "directory"));
+                rows.add(new Row(wal, partial ? ".partial" : "", n, Files.size(f),
+                        Files.getLastModifiedTime(f).toInstant().toString(), "directory"));
             }
         }
         return rows;
-    }
-
-    private static Json row(String name, String ext, String fileName, long size, String time) {
-        return Json.object()
-                .put("name", name)
-                .put("ext", ext)
-                .put("filename", fileName)
-                .put("size", size)
-                .put("size_mb", Math.round(size / 10485.76) / 100.0)
-                .put("uploaded_at", time)
-                .put("encrypted", ext.contains(".aes"));
     }
 
     private static void json(ServerResponse res, String body) {

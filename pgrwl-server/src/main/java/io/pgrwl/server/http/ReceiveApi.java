@@ -11,12 +11,15 @@ import io.pgrwl.server.config.Mode;
 import io.pgrwl.server.config.PgrwlConfig;
 import io.pgrwl.server.upload.RetentionWorker;
 import io.pgrwl.server.upload.Uploader;
+import io.pgrwl.server.http.ui.ReceiverHistory;
+import io.pgrwl.server.http.ui.UiRoutes;
+import io.pgrwl.server.http.ui.UiSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The HTTP API of receive mode: status, the info routes, readiness of the receiver, the backlog and the storage. */
+/** The HTTP API of receive mode (and its web UI): status, the info routes, readiness of the receiver, the backlog and the storage. */
 public final class ReceiveApi {
 
     private ReceiveApi() {
@@ -31,12 +34,13 @@ public final class ReceiveApi {
      * @param storageProbe null without an archive
      * @param backups null without an archive (then the backup routes answer 404)
      * @param contiguity null without an archive
+     * @param history the receiver's last hour, for the web UI's chart
      * @throws IllegalStateException when the port cannot be bound (the message names the keys)
      */
     public static HttpApi start(PgrwlConfig config, String slot, Duration statusInterval, WalReceiver receiver,
                                 Uploader uploader, RetentionWorker retention, Archive archive,
                                 StorageProbe storageProbe, Instant started, BackupService backups,
-                                io.pgrwl.server.verify.ArchiveContiguity contiguity) {
+                                io.pgrwl.server.verify.ArchiveContiguity contiguity, ReceiverHistory history) {
         List<HealthCheck> readiness = new ArrayList<>();
         readiness.add(Readiness.receiver(receiver::status, statusInterval));
         if (uploader != null) {
@@ -52,9 +56,33 @@ public final class ReceiveApi {
                                 Instant.now()).toString());
                     });
                     InfoRoutes.register(r, config, archive);
+                    BackupCatalog catalog = backups == null ? null
+                            : new BackupCatalog(archive, java.time.Clock.systemUTC());
                     if (backups != null) {
-                        BackupRoutes.register(r, backups, new BackupCatalog(archive, java.time.Clock.systemUTC()));
+                        BackupRoutes.register(r, backups, catalog);
                     }
+                    UiRoutes.register(r, new UiSource("receive", () -> StatusDocument.receive(slot,
+                            receiver.status(), uploader, retention, contiguity == null ? null : contiguity.last(),
+                            started, Instant.now()).toString(), walPages(config, archive),
+                            backups == null ? null : () -> backupsJson(catalog),
+                            backups == null ? null : () -> BackupRoutes.start(backups), history,
+                            config.http().authToken() != null));
                 });
+    }
+
+    /** The web UI's pages of the archive listing, as {@code /api/v1/wals?q=&ext=&offset=&limit=} answers them. */
+    static UiSource.WalPages walPages(PgrwlConfig config, Archive archive) {
+        return (query, ext, offset, limit) -> {
+            InfoRoutes.Page p = InfoRoutes.page(config, archive, query, ext, offset, limit);
+            return new UiSource.WalPage(p.json(), p.total());
+        };
+    }
+
+    private static String backupsJson(BackupCatalog catalog) {
+        try {
+            return io.pgrwl.server.backup.BackupCli.json(catalog.list());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list the backups now: " + e.getMessage(), e);
+        }
     }
 }

@@ -10,7 +10,7 @@ import io.pgrwl.server.support.BuildInfo;
 import java.time.Instant;
 import java.util.List;
 
-/** The HTTP API of serve mode: the WAL routes, status, the info routes, readiness of the storage. */
+/** The HTTP API of serve mode: the WAL routes, status, the info routes, readiness of the storage, the web UI. */
 public final class ServeApi {
 
     private ServeApi() {
@@ -30,11 +30,14 @@ public final class ServeApi {
         return HttpApi.start(config.http(), Mode.SERVE, observability, r -> {
             WalRoutes.register(r, lookup, meters);
             InfoRoutes.register(r, config, archive);
+            java.util.function.Supplier<String> status = () -> StatusDocument.serve(meters.requests(),
+                    meters.sentBytes(), cache, config.storage().name(), BuildInfo.STARTED, Instant.now()).toString();
             r.get("/api/v1/status", (req, res) -> {
                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                res.send(StatusDocument.serve(meters.requests(), meters.sentBytes(), cache, config.storage().name(),
-                        BuildInfo.STARTED, Instant.now()).toString());
+                res.send(status.get());
             });
+            io.pgrwl.server.http.ui.UiRoutes.register(r, new io.pgrwl.server.http.ui.UiSource("serve", status,
+                    ReceiveApi.walPages(config, archive), null, null, null, config.http().authToken() != null));
         });
     }
 }

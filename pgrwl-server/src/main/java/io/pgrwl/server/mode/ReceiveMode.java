@@ -13,6 +13,7 @@ import io.pgrwl.server.config.PgrwlConfig;
 import io.pgrwl.server.http.HttpApi;
 import io.pgrwl.server.http.PgrwlMetrics;
 import io.pgrwl.server.http.ReceiveApi;
+import io.pgrwl.server.http.ui.ReceiverHistory;
 import io.pgrwl.server.http.StorageProbe;
 import io.pgrwl.server.support.BuildInfo;
 import io.pgrwl.server.support.Durations;
@@ -101,11 +102,15 @@ public final class ReceiveMode {
             metrics.backups(backups::bytesReceived, backups::bytesDeleted);
         }
         HttpApi api;
+        // the web UI's chart of the last hour
+        ReceiverHistory history = ReceiverHistory.sampling(() -> receiver.status().lagBytes(),
+                () -> receiver.status().bytesReceived());
         try {
             api = ReceiveApi.start(config, settings.slot(), settings.statusInterval(), receiver, uploader, retention,
-                    archive, storageProbe, started, backups, contiguity);
+                    archive, storageProbe, started, backups, contiguity, history);
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            history.close();
             closeUploader(uploader);
             return ExitStatus.FAILURE;
         }
@@ -142,6 +147,7 @@ public final class ReceiveMode {
                 contiguity.close();
             }
             api.close();
+            history.close();
             closeUploader(uploader);
         }
     }
