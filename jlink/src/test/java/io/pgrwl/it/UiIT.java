@@ -35,11 +35,17 @@ class UiIT {
         String token = "ui-token-" + Long.toHexString(System.nanoTime());
         String storage = "storage:\n  name: local\n  local:\n    directory: " + archive + "\n"
                 + "  compression:\n    algo: zstd\n  uploader:\n    sync_interval: 1s\n";
-        String yaml = "main:\n  listen_port: 0\n  directory: " + wal + "\n  auth_token: ${API_TOKEN}\n"
-                + "receiver:\n  slot: pgrwl\n  status_interval: 1s\n" + storage + "log:\n  level: info\n";
-        try (PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
+        String serveToken = "serve-token-" + Long.toHexString(System.nanoTime());
+        try (Pgrwl serve = Pgrwl.serve(base, "serve", "main:\n  listen_port: 0\n  directory: " + wal + "\n"
+                + "  auth_token: ${API_TOKEN}\n" + storage + "log:\n  level: info\n").env("API_TOKEN", serveToken)
+                .start();
+             PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
                 "synchronous_commit = on").start();
-             Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, yaml).env("API_TOKEN", token).start()) {
+             Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl", pg, "main:\n  listen_port: 0\n  directory: " + wal + "\n"
+                     + "  auth_token: ${API_TOKEN}\nreceiver:\n  slot: pgrwl\n  status_interval: 1s\n" + storage
+                     + "ui:\n  receivers:\n    - label: archive-serve\n      addr: 127.0.0.1:" + serve.apiPort() + "\n"
+                     + "      token: ${SERVE_TOKEN}\nlog:\n  level: info\n").env("API_TOKEN", token)
+                     .env("SERVE_TOKEN", serveToken).start()) {
             pg.execute("create table rows (id int)", "insert into rows select generate_series(1, 1000)",
                     "select pg_switch_wal()", "insert into rows select generate_series(1, 1000)",
                     "select pg_switch_wal()");
@@ -50,6 +56,8 @@ class UiIT {
             String firstBackup = field(send(api, "GET", "/api/v1/backups", token).body(), "id");
             Await.until("three segments archived", LONG, () -> archived(archive).size() >= 3);
             List<String> segments = archived(archive);
+            assertEquals(200, send("http://127.0.0.1:" + serve.apiPort(), "GET", "/api/v1/wal/" + segments.get(0),
+                    serveToken).statusCode(), "one WAL request answered by serve mode");
 
             // from outside the browser: the page and its assets need no token and carry the policy; data does
             HttpResponse<String> page = send(api, "GET", "/ui/", null);
@@ -103,6 +111,19 @@ class UiIT {
                         "/api/v1/backups", token).body()) == 2 && "2".equals(b.evaluate(
                         "String(document.querySelectorAll('#backup-table tbody tr').length)")));
 
+                // the other instance of ui.receivers, polled by this pgrwl with its own token
+                b.evaluate("document.querySelector('#wal-filter input[name=q]').value = '';"
+                        + " document.querySelector('#instances button[data-instance=\"1\"]').click(); 'clicked'");
+                Await.until("the serve instance's requests and archive through this pgrwl", LONG, () -> {
+                    String r = b.text("#requests");
+                    String t = b.text("#wal-table");
+                    return r != null && r.matches("(?s).*HTTP 200\\s+[1-9].*") && t != null && segments.stream().allMatch(t::contains);
+                });
+                Await.until("its backups card", LONG, () -> String.valueOf(b.text("#backups")).contains("takes none"));
+                b.screenshot(SHOTS.resolve("receive-other-instance.png"));
+                b.evaluate("document.querySelector('#instances button[data-instance=\"0\"]').click(); 'clicked'");
+                Await.until("this pgrwl again", LONG, () -> String.valueOf(b.text("#receiver")).contains("streaming"));
+
                 assertEquals("true", b.evaluate("String(sessionStorage.getItem('pgrwl-token') === '" + token
                         + "')"), "the token is kept in the tab's sessionStorage");
                 assertEquals("false", b.evaluate("String(document.documentElement.outerHTML.includes('" + token
@@ -112,22 +133,24 @@ class UiIT {
                 assertEquals(List.of(), b.problems(), "console errors, exceptions, CSP violations");
             }
 
-            try (Pgrwl serve = Pgrwl.serve(base, "serve", Pgrwl.serveConfig(wal, storage)).start();
-                 Browser b = Browser.start(base)) {
+            try (Browser b = Browser.start(base)) {
                 String serveApi = "http://127.0.0.1:" + serve.apiPort();
-                assertEquals(200, send(serveApi, "GET", "/api/v1/wal/" + segments.get(0), null).statusCode());
                 b.navigate(serveApi + "/ui/");
+                Await.until("serve mode's page to ask for its token", LONG, () -> "false".equals(
+                        b.evaluate("String(document.getElementById('token-form').hidden)")));
+                b.evaluate("document.getElementById('token').value = '" + serveToken + "';"
+                        + " document.getElementById('token-form').requestSubmit(); 'sent'");
                 Await.until("serve mode's requests and the archive", LONG, () -> {
                     String r = b.text("#requests");
                     String t = b.text("#wal-table");
-                    return r != null && r.contains("HTTP 200") && t != null && segments.stream().allMatch(t::contains);
+                    return r != null && r.matches("(?s).*HTTP 200\\s+[1-9].*") && t != null && segments.stream().allMatch(t::contains);
                 });
-                assertEquals("true", b.evaluate("String(document.getElementById('start-backup') === null"
-                        + " && document.getElementById('token-form').hidden)"), "no backups, no token in serve mode");
+                assertEquals("true", b.evaluate("String(document.getElementById('start-backup') === null)"),
+                        "no backups in serve mode");
                 b.screenshot(SHOTS.resolve("serve.png"));
                 assertEquals(List.of(), b.problems(), "console errors, exceptions, CSP violations");
-                assertEquals(0, serve.stop());
             }
+            assertEquals(0, serve.stop());
             assertTrue(Files.size(SHOTS.resolve("receive.png")) > 10_000 && Files.size(SHOTS.resolve("serve.png"))
                     > 10_000, "screenshots written");
             assertEquals(0, pgrwl.stop());

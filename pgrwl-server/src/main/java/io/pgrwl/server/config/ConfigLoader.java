@@ -222,12 +222,38 @@ public final class ConfigLoader {
                 } else {
                     flatten(key + ".", section, values, problems, warnings);
                 }
+            } else if (key.equals("ui.receivers") && (value instanceof List<?> || value == null)) {
+                uiReceivers(value == null ? List.of() : (List<?>) value, values, problems);
             } else if (!keys.isKey(key)) {
                 problems.add(key + ": unknown key" + keys.unknownKeyHint(key));
             } else if (value instanceof List<?>) {
                 problems.add(key + ": expected a single value, found a list");
             } else if (value != null) {
                 values.put(key, value.toString());
+            }
+        }
+    }
+
+    /** {@code ui.receivers}: a list of {@code {label, addr, token}}, read as {@code ui.receivers.<index>.<key>}. */
+    private static void uiReceivers(List<?> list, Map<String, String> values, List<String> problems) {
+        for (int i = 0; i < list.size(); i++) {
+            String at = "ui.receivers[" + i + "]";
+            if (!(list.get(i) instanceof Map<?, ?> entry)) {
+                problems.add(at + ": expected {label, addr} (and token when that pgrwl has main.auth_token)");
+                continue;
+            }
+            for (Map.Entry<?, ?> e : entry.entrySet()) {
+                String k = String.valueOf(e.getKey());
+                if (!List.of("label", "addr", "token").contains(k)) {
+                    problems.add(at + "." + k + ": unknown key (an entry has label, addr and token)");
+                } else if (e.getValue() instanceof Map<?, ?> || e.getValue() instanceof List<?>) {
+                    problems.add(at + "." + k + ": expected a single value");
+                } else if (e.getValue() != null) {
+                    values.put("ui.receivers." + i + "." + k, e.getValue().toString());
+                }
+            }
+            if (!entry.containsKey("addr")) {
+                problems.add(at + ".addr: required (the pgrwl's HTTP API, e.g. http://db2:7070)");
             }
         }
     }
@@ -330,8 +356,9 @@ public final class ConfigLoader {
         PgrwlConfig.Backup backup = backup(values, problems);
         PgrwlConfig.Retention retention = retention(values, problems);
         refuseBothRetentions(v, retention, problems);
+        PgrwlConfig.Ui ui = ui(values, v, problems);
         return new PgrwlConfig(http, directory == null ? null : Path.of(directory), receiver, storage, serve, log,
-                metrics, new PgrwlConfig.Health(backlog), backup, retention, pprof, warnings);
+                metrics, new PgrwlConfig.Health(backlog), backup, retention, pprof, ui, warnings);
     }
 
     /**
@@ -356,6 +383,38 @@ public final class ConfigLoader {
                     + " recovery window (delete WAL a kept backup needs); retention (the recovery window) deletes old"
                     + " base backups and only the WAL no kept backup needs");
         }
+    }
+
+    /** {@code ui.*}: whether the UI is served and which other instances it shows. */
+    private static PgrwlConfig.Ui ui(Values values, Map<String, String> v, List<String> problems) {
+        boolean enable = values.get("ui.enable", ConfigValues::parseBool, true);
+        List<PgrwlConfig.Ui.Instance> receivers = new java.util.ArrayList<>();
+        for (int i = 0; v.containsKey("ui.receivers." + i + ".addr") || v.containsKey("ui.receivers." + i + ".label")
+                || v.containsKey("ui.receivers." + i + ".token"); i++) {
+            String at = "ui.receivers[" + i + "]";
+            String addr = v.get("ui.receivers." + i + ".addr");
+            if (addr == null) {
+                continue; // already a problem
+            }
+            String text = addr.trim();
+            java.net.URI uri;
+            try {
+                uri = java.net.URI.create(text.contains("://") ? text : "http://" + text);
+                if (!List.of("http", "https").contains(String.valueOf(uri.getScheme())) || uri.getHost() == null
+                        || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))) {
+                    throw new IllegalArgumentException();
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(at + ".addr: \"" + addr + "\" is not an address of a pgrwl HTTP API (host:port, or"
+                        + " http[s]://host:port)");
+                continue;
+            }
+            String label = v.getOrDefault("ui.receivers." + i + ".label", uri.getAuthority());
+            String token = v.get("ui.receivers." + i + ".token");
+            receivers.add(new PgrwlConfig.Ui.Instance(label, java.net.URI.create(uri.getScheme() + "://"
+                    + uri.getRawAuthority()), token == null || token.isEmpty() ? null : token));
+        }
+        return new PgrwlConfig.Ui(enable, receivers);
     }
 
     /** {@code backup.*}: the cron checked when set (a blank one is not set), required in no mode. */

@@ -146,6 +146,7 @@ final class KnownKeys {
         k.put("storage.retention.sync_interval", Type.DURATION);
         k.put("storage.retention.keep_period", Type.DURATION);
         k.put("metrics.enable", Type.BOOL);
+        k.put("ui.enable", Type.BOOL);
         k.put("health.max_upload_backlog", Type.INT);
         k.put("log.level", Type.STRING);
         k.put("log.format", Type.STRING);
@@ -190,8 +191,15 @@ final class KnownKeys {
      *     {@linkplain #LEGACY legacy} one
      */
     boolean isKey(String key) {
-        return types.containsKey(key) || LEGACY.containsKey(key);
+        return types.containsKey(key) || LEGACY.containsKey(key) || UI_RECEIVER.matcher(key).matches();
     }
+
+    /**
+     * The keys of {@code ui.receivers}, a list: its entries are read as {@code ui.receivers.<index>.<key>} (from a
+     * file only: a list has no environment variable).
+     */
+    static final java.util.regex.Pattern UI_RECEIVER = java.util.regex.Pattern.compile(
+            "ui\\.receivers\\.[0-9]+\\.(label|addr|token)");
 
     /** @return whether some key, legacy ones included, lies under {@code section} (e.g. {@code storage.s3}) */
     boolean hasKeysUnder(String section) {

@@ -28,19 +28,51 @@ import java.util.Objects;
  */
 public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage storage, Serve serve, Log log,
                    boolean metricsEnabled, Health health, Backup backup, Retention retention, boolean pprofEnabled,
-                   List<String> warnings) {
+                   Ui ui, List<String> warnings) {
 
     public PgrwlConfig {
         Objects.requireNonNull(backup, "backup");
         Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(ui, "ui");
         warnings = List.copyOf(warnings);
+    }
+
+    /**
+     * {@code ui.*}: the web UI at {@code /ui/}.
+     *
+     * @param enable {@code ui.enable} (default true)
+     * @param receivers {@code ui.receivers}: other pgrwl instances the UI shows too, polled by this process; not null
+     */
+    public record Ui(boolean enable, List<Instance> receivers) {
+
+        /** The UI on, showing this process only. */
+        public static final Ui DEFAULT = new Ui(true, List.of());
+
+        public Ui {
+            receivers = List.copyOf(receivers);
+        }
+
+        /**
+         * One entry of {@code ui.receivers}, as the Go pgrwl's UI lists them.
+         *
+         * @param label what the UI calls it; not null
+         * @param address its HTTP API, {@code http[s]://host:port} (from {@code addr}, which may omit the scheme)
+         * @param token its {@code main.auth_token} (secret), or null
+         */
+        public record Instance(String label, java.net.URI address, String token) {
+            @Override
+            public String toString() {
+                return "Instance[label=" + label + ", address=" + address + ", token="
+                        + (token == null ? "(none)" : io.pgrwl.spi.ConfigValues.REDACTED) + "]";
+            }
+        }
     }
 
     /** Without backup schedule, retention, pprof or warnings (the components that came with the Go keys). */
     public PgrwlConfig(Http http, Path directory, Receiver receiver, Storage storage, Serve serve, Log log,
                        boolean metricsEnabled, Health health) {
         this(http, directory, receiver, storage, serve, log, metricsEnabled, health, Backup.NONE, Retention.OFF, false,
-                List.of());
+                Ui.DEFAULT, List.of());
     }
 
     /**

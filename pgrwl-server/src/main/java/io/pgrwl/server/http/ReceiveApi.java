@@ -61,12 +61,14 @@ public final class ReceiveApi {
                     if (backups != null) {
                         BackupRoutes.register(r, backups, catalog);
                     }
-                    UiRoutes.register(r, new UiSource("receive", () -> StatusDocument.receive(slot,
-                            receiver.status(), uploader, retention, contiguity == null ? null : contiguity.last(),
-                            started, Instant.now()).toString(), walPages(config, archive),
-                            backups == null ? null : () -> backupsJson(catalog),
-                            backups == null ? null : () -> BackupRoutes.start(backups), history,
-                            config.http().authToken() != null));
+                    if (config.ui().enable()) {
+                        UiRoutes.register(r, new UiSource("receive", () -> StatusDocument.receive(slot,
+                                receiver.status(), uploader, retention, contiguity == null ? null : contiguity.last(),
+                                started, Instant.now()).toString(), walPages(config, archive),
+                                backups == null ? null : () -> backupsJson(catalog),
+                                backups == null ? null : () -> BackupRoutes.start(backups), history,
+                                config.http().authToken() != null, config.ui().receivers()));
+                    }
                 });
     }
 
@@ -74,7 +76,9 @@ public final class ReceiveApi {
     static UiSource.WalPages walPages(PgrwlConfig config, Archive archive) {
         return (query, ext, offset, limit) -> {
             InfoRoutes.Page p = InfoRoutes.page(config, archive, query, ext, offset, limit);
-            return new UiSource.WalPage(p.json(), p.total());
+            return new UiSource.WalPage((java.util.List<?>) new org.yaml.snakeyaml.Yaml(
+                    new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()))
+                    .load(p.json()), p.total());
         };
     }
 

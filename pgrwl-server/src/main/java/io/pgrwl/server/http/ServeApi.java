@@ -36,8 +36,11 @@ public final class ServeApi {
                 res.header(HeaderNames.CONTENT_TYPE, "application/json");
                 res.send(status.get());
             });
-            io.pgrwl.server.http.ui.UiRoutes.register(r, new io.pgrwl.server.http.ui.UiSource("serve", status,
-                    ReceiveApi.walPages(config, archive), null, null, null, config.http().authToken() != null));
+            if (config.ui().enable()) {
+                io.pgrwl.server.http.ui.UiRoutes.register(r, new io.pgrwl.server.http.ui.UiSource("serve", status,
+                        ReceiveApi.walPages(config, archive), null, null, null, config.http().authToken() != null,
+                        config.ui().receivers()));
+            }
         });
     }
 }

@@ -52,6 +52,12 @@ public final class Json {
         return this;
     }
 
+    /** @param values nested objects, written as a JSON array */
+    public Json put(String key, java.util.List<Json> values) {
+        key(key).b.append(array(values));
+        return this;
+    }
+
     /** @return {@code values} as a JSON array of objects */
     public static String array(java.util.List<Json> values) {
         StringBuilder out = new StringBuilder(values.size() * 160 + 2).append('[');

@@ -258,6 +258,37 @@ class GoConfigCompatibilityTest {
     }
 
     @Test
+    void uiReceiversListsOtherInstancesAsTheGoUiDoes() throws Exception {
+        PgrwlConfig c = ProviderSettings.loader(Map.of("DB2_TOKEN", "db2-token-value-4711")).load(write(
+                "main:\n  directory: /w\nui:\n  receivers:\n    - label: db1\n      addr: 10.0.0.1:7070\n"
+                + "    - label: db2\n      addr: https://db2.example:7443\n      token: ${DB2_TOKEN}\n"
+                + "    - addr: http://db3:7070\n"), Mode.SERVE);
+        assertTrue(c.ui().enable());
+        assertEquals(List.of("db1 http://10.0.0.1:7070 null", "db2 https://db2.example:7443 db2-token-value-4711",
+                "db3:7070 http://db3:7070 null"), c.ui().receivers().stream().map(i -> i.label() + " " + i.address()
+                + " " + i.token()).toList());
+        String doc = ConfigDocument.of(c, java.util.Set.of()).toString();
+        assertTrue(doc.contains("\"label\":\"db2\",\"addr\":\"https://db2.example:7443\",\"token\":\"[REDACTED]\"")
+                && !doc.contains("db2-token-value-4711"), doc);
+        Map<String, String> refused = Map.of(
+                "ui:\n  receivers:\n    - label: x\n", "ui.receivers[0].addr: required (the pgrwl's HTTP API, e.g."
+                        + " http://db2:7070)",
+                "ui:\n  receivers:\n    - addr: ftp://x:1\n", "ui.receivers[0].addr: \"ftp://x:1\" is not an address"
+                        + " of a pgrwl HTTP API (host:port, or http[s]://host:port)",
+                "ui:\n  receivers:\n    - addr: x:1\n      url: y\n", "ui.receivers[0].url: unknown key (an entry has"
+                        + " label, addr and token)",
+                "ui:\n  receivers:\n    - x:1\n", "ui.receivers[0]: expected {label, addr} (and token when that"
+                        + " pgrwl has main.auth_token)");
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            ConfigException ex = assertThrows(ConfigException.class, () -> ProviderSettings.loader(Map.of())
+                    .load(write("main:\n  directory: /w\n" + e.getKey()), Mode.SERVE), e.getKey());
+            assertTrue(ex.problems().contains(e.getValue()), problems(ex));
+        }
+        assertFalse(ProviderSettings.loader(Map.of("PGRWL_UI_ENABLE", "false")).load(write("main:\n  directory: /w\n"),
+                Mode.SERVE).ui().enable());
+    }
+
+    @Test
     void storageCompatGoAcceptsOnlyWhatTheGoPgrwlCanRead() throws Exception {
         String s3 = "main:\n  directory: /var/lib/pgwal\nstorage:\n  name: s3\n  compat: go\n"
                 + "  compression:\n    algo: zstd\n  encryption:\n    algo: aesgcm\n    pass: p\n"

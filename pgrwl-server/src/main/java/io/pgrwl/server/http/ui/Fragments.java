@@ -49,6 +49,12 @@ final class Fragments {
             return h.raw("</table></div>").toString();
         }
         Map<?, ?> r = map(s.get("receiver"));
+        if (r.isEmpty() && s.get("stream_status") instanceof Map<?, ?> go) {
+            // the Go pgrwl's status: slot, timeline, last flush LSN, whether it streams
+            r = Map.of("slot", String.valueOf(go.get("slot")), "timeline", String.valueOf(go.get("timeline")),
+                    "flushed_lsn", String.valueOf(go.get("last_flush_lsn")), "connected",
+                    Boolean.TRUE.equals(go.get("running")));
+        }
         boolean connected = Boolean.TRUE.equals(r.get("connected"));
         h.raw("<div class=\"card\"><h2>Receiver</h2><table id=\"receiver\">")
                 .raw("<tr><th scope=\"row\">state</th><td class=\"").raw(connected ? "ok" : "bad").raw("\">")
@@ -133,7 +139,7 @@ final class Fragments {
 
     /** The archive's WAL table: one page, with links to the pages around it. */
     static String wals(UiSource.WalPage page, String query, String extension, int offset) {
-        List<?> rows = list(parse(page.json()));
+        List<?> rows = page.rows();
         Html h = new Html().raw("<p class=\"count\">").text(page.total()).raw(page.total() == 1 ? " file" : " files");
         if (page.total() > 0) {
             h.raw(", showing ").text(offset + 1).raw("–").text(offset + rows.size());
@@ -160,6 +166,25 @@ final class Fragments {
         String url = "/ui/f/wals?q=" + enc(query) + "&ext=" + enc(extension) + "&offset=" + offset;
         h.raw("<button type=\"button\" hx-get=\"").text(url).raw("\" hx-target=\"#wals\">").text(label)
                 .raw("</button>");
+    }
+
+    /**
+     * A page cut from a whole listing, for an instance that does not page itself (the Go pgrwl answers
+     * {@code /api/v1/wals} whole, without {@code X-Total-Count}); the same filter as pgrwl's own paging.
+     */
+    static UiSource.WalPage pageOf(String wholeListing, String query, String extension, int offset, int limit) {
+        String needle = query.trim().toUpperCase(Locale.ROOT);
+        List<?> matching = list(parse(wholeListing)).stream().filter(o -> {
+            Map<?, ?> w = map(o);
+            String file = String.valueOf(w.get("filename") != null ? w.get("filename") : w.get("name"));
+            String ext = w.get("ext") == null ? "" : String.valueOf(w.get("ext"));
+            boolean named = needle.isEmpty() || file.toUpperCase(Locale.ROOT).contains(needle);
+            boolean suffix = extension.isEmpty() || (extension.equals(".history") || extension.equals(".partial")
+                    ? file.contains(extension) : extension.equals("none") ? ext.isEmpty() : ext.equals(extension));
+            return named && suffix;
+        }).toList();
+        int from = Math.min(offset, matching.size());
+        return new UiSource.WalPage(matching.subList(from, Math.min(matching.size(), from + limit)), matching.size());
     }
 
     /** The backups table and the button that starts one. */
@@ -204,6 +229,13 @@ final class Fragments {
     }
 
     // ---- values
+
+    /** @return the mode a status document says: ours ({@code mode}), the Go pgrwl's, or receive */
+    static String modeOf(String statusJson) {
+        Map<?, ?> s = map(parse(statusJson));
+        Object mode = s.get("mode") != null ? s.get("mode") : s.get("running_mode");
+        return "serve".equals(mode) ? "serve" : "receive";
+    }
 
     static Object parse(String json) {
         return new Yaml(new SafeConstructor(new LoaderOptions())).load(json);

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,9 +43,13 @@ public final class UiRoutes {
     private UiRoutes() {
     }
 
-    /** Mounts {@code /ui} (a redirect), {@code /ui/}, {@code /ui/assets/*} and {@code /ui/f/*}. */
+    /**
+     * Mounts {@code /ui} (a redirect), {@code /ui/}, {@code /ui/assets/*} and {@code /ui/f/*}. Each fragment takes
+     * {@code instance}: 0 (or none) for this process, {@code n} for the n-th entry of {@code ui.receivers}.
+     */
     public static void register(HttpRouting.Builder r, UiSource source) {
         byte[] page = page(source);
+        List<RemoteInstance> others = source.others().stream().map(RemoteInstance::new).toList();
         r.get("/ui", (req, res) -> {
             res.status(Status.MOVED_PERMANENTLY_301).header(HeaderNames.LOCATION, "/ui/");
             secure(res).send();
@@ -54,38 +59,87 @@ public final class UiRoutes {
             secure(res).send(page);
         });
         r.get("/ui/assets/{name}", (req, res) -> asset(req.path().pathParameters().get("name"), res));
-        r.get("/ui/f/overview", (req, res) -> fragment(res, () -> Fragments.overview(source.mode(),
-                source.status().get(), Instant.now())));
-        if (source.history() != null) {
-            r.get("/ui/f/chart", (req, res) -> fragment(res, () -> Fragments.chart(source.history().samples())));
-        }
+        r.get("/ui/f/overview", (req, res) -> fragment(req, res, others, () -> Fragments.overview(source.mode(),
+                source.status().get(), Instant.now()), remote -> {
+                    String status = remote.get("/api/v1/status");
+                    return Fragments.overview(Fragments.modeOf(status), status, Instant.now());
+                }));
+        r.get("/ui/f/chart", (req, res) -> fragment(req, res, others, () -> source.history() == null
+                ? "" : Fragments.chart(source.history().samples()),
+                remote -> Fragments.unavailable("chart", "each pgrwl keeps its own last hour: open " + remote.label()
+                        + "'s own /ui/")));
         r.get("/ui/f/wals", (req, res) -> {
             String query = param(req, "q");
             String ext = param(req, "ext");
             int offset = offset(param(req, "offset"));
-            fragment(res, () -> {
+            fragment(req, res, others, () -> {
                 try {
                     return Fragments.wals(source.wals().page(query, ext, offset, Fragments.PAGE_SIZE), query, ext,
                             offset);
                 } catch (IOException e) {
                     return Fragments.unavailable("cannot list the archive now", e.getMessage());
                 }
+            }, remote -> {
+                String path = "/api/v1/wals?q=" + enc(query) + "&ext=" + enc(ext) + "&offset=" + offset + "&limit="
+                        + Fragments.PAGE_SIZE;
+                var answer = remote.send("GET", path);
+                if (answer.statusCode() != 200) {
+                    return Fragments.unavailable(remote.label(), "answered " + answer.statusCode() + " to " + path);
+                }
+                var total = answer.headers().firstValue("X-Total-Count");
+                UiSource.WalPage walPage = total.isPresent()
+                        ? new UiSource.WalPage((List<?>) Fragments.parse(answer.body()), Integer.parseInt(total.get()))
+                        : Fragments.pageOf(answer.body(), query, ext, offset, Fragments.PAGE_SIZE); // no paging there
+                return Fragments.wals(walPage, query, ext, offset);
             });
         });
-        if (source.backups() != null) {
-            r.get("/ui/f/backups", (req, res) -> fragment(res, () -> Fragments.backups(source.backups().get())));
-            r.post("/ui/f/backup", (req, res) -> fragment(res, () -> Fragments.backupStarted(
-                    source.startBackup().get())));
-        }
+        r.get("/ui/f/backups", (req, res) -> fragment(req, res, others, () -> source.backups() == null
+                ? Fragments.unavailable("base backups", "this pgrwl takes none (serve mode, or no archive)")
+                : Fragments.backups(source.backups().get()), remote -> {
+                    var answer = remote.send("GET", "/api/v1/backups");
+                    return answer.statusCode() == 404 ? Fragments.unavailable("base backups", remote.label()
+                            + " takes none (serve mode, or no archive)") : answer.statusCode() != 200
+                            ? Fragments.unavailable(remote.label(), "answered " + answer.statusCode())
+                            : Fragments.backups(answer.body());
+                }));
+        r.post("/ui/f/backup", (req, res) -> fragment(req, res, others, () -> source.startBackup() == null
+                ? Fragments.unavailable("base backups", "this pgrwl takes none")
+                : Fragments.backupStarted(source.startBackup().get()), remote -> {
+                    var answer = remote.send("POST", "/api/v1/basebackup");
+                    if (answer.statusCode() != 200 && answer.statusCode() != 409) {
+                        return Fragments.unavailable(remote.label(), "answered " + answer.statusCode()
+                                + " to POST /api/v1/basebackup");
+                    }
+                    return Fragments.backupStarted(new UiSource.BackupStart(answer.statusCode() == 200,
+                            answer.body()));
+                }));
+    }
+
+    /** A fragment of another instance: rendered from what its API answers. */
+    @FunctionalInterface
+    private interface RemoteFragment {
+        String render(RemoteInstance remote) throws IOException;
     }
 
     private static byte[] page(UiSource source) {
         String html = new String(resource("index.html"), StandardCharsets.UTF_8)
                 .replace("{{mode}}", source.mode())
                 .replace("{{token-required}}", Boolean.toString(source.tokenRequired()));
-        // sections a mode does not have are left out of the page
-        html = keep(html, "receive", source.mode().equals("receive") && source.history() != null);
-        html = keep(html, "backups", source.backups() != null);
+        // sections no instance shown has are left out of the page
+        boolean others = !source.others().isEmpty();
+        html = keep(html, "receive", source.history() != null || others);
+        html = keep(html, "backups", source.backups() != null || others);
+        StringBuilder nav = new StringBuilder();
+        if (others) {
+            nav.append("<nav id=\"instances\" class=\"instances\"><button type=\"button\" class=\"active\""
+                    + " data-instance=\"0\">this pgrwl (").append(Html.escape(source.mode())).append(")</button>");
+            for (int i = 0; i < source.others().size(); i++) {
+                nav.append("<button type=\"button\" data-instance=\"").append(i + 1).append("\">")
+                        .append(Html.escape(source.others().get(i).label())).append("</button>");
+            }
+            nav.append("</nav>");
+        }
+        html = html.replace("<!--instances-->", nav);
         return html.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -116,10 +170,23 @@ public final class UiRoutes {
         secure(res).send(resource(file));
     }
 
-    private static void fragment(ServerResponse res, java.util.function.Supplier<String> render) {
+    private static void fragment(ServerRequest req, ServerResponse res, List<RemoteInstance> others,
+            java.util.function.Supplier<String> local, RemoteFragment remote) {
         String html;
+        int instance = offset(param(req, "instance"));
         try {
-            html = render.get();
+            if (instance == 0) {
+                html = local.get();
+            } else if (instance > others.size()) {
+                html = Fragments.unavailable("instance " + instance, "not in ui.receivers");
+            } else {
+                RemoteInstance other = others.get(instance - 1);
+                try {
+                    html = remote.render(other);
+                } catch (IOException e) {
+                    html = Fragments.unavailable(other.label(), e.getMessage());
+                }
+            }
         } catch (RuntimeException e) {
             html = Fragments.unavailable("cannot show this now", e.getMessage());
         }
@@ -145,6 +212,10 @@ public final class UiRoutes {
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     private static byte[] resource(String name) {

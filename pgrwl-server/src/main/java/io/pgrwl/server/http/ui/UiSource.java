@@ -15,9 +15,15 @@ import java.util.function.Supplier;
  * @param startBackup starts a base backup as {@code POST /api/v1/basebackup} does; null with {@code backups}
  * @param history the receiver's recent lag and throughput, or null in serve mode
  * @param tokenRequired whether {@code main.auth_token} is set: the page then asks for it (it never contains it)
+ * @param others {@code ui.receivers}: other pgrwl instances shown too, polled by this process; not null
  */
 public record UiSource(String mode, Supplier<String> status, WalPages wals, Supplier<String> backups,
-                       Supplier<BackupStart> startBackup, ReceiverHistory history, boolean tokenRequired) {
+                       Supplier<BackupStart> startBackup, ReceiverHistory history, boolean tokenRequired,
+                       java.util.List<io.pgrwl.server.config.PgrwlConfig.Ui.Instance> others) {
+
+    public UiSource {
+        others = java.util.List.copyOf(others);
+    }
 
     /** One page of the archive listing. */
     @FunctionalInterface
@@ -33,10 +39,13 @@ public record UiSource(String mode, Supplier<String> status, WalPages wals, Supp
     }
 
     /**
-     * @param json the rows of this page, a JSON array as {@code /api/v1/wals} has them
+     * @param rows the rows of this page, as {@code /api/v1/wals} has them (parsed JSON objects)
      * @param total how many rows match in all
      */
-    public record WalPage(String json, int total) {
+    public record WalPage(java.util.List<?> rows, int total) {
+        public WalPage {
+            rows = java.util.List.copyOf(rows);
+        }
     }
 
     /**

@@ -12,6 +12,7 @@
   var updated = document.getElementById('updated');
   var required = body.dataset.tokenRequired === 'true';
   var timer = null;
+  var instance = '0';
 
   function token() {
     return sessionStorage.getItem(KEY);
@@ -47,7 +48,26 @@
     if (t) {
       e.detail.headers['Authorization'] = 'Bearer ' + t;
     }
+    // which pgrwl the fragment is about: this one (0) or an entry of ui.receivers
+    e.detail.path += (e.detail.path.indexOf('?') < 0 ? '?' : '&') + 'instance=' + instance;
   });
+
+  var nav = document.getElementById('instances');
+  if (nav) {
+    nav.addEventListener('click', function (e) {
+      var button = e.target.closest('button[data-instance]');
+      if (!button) {
+        return;
+      }
+      instance = button.dataset.instance;
+      nav.querySelectorAll('button').forEach(function (b) {
+        b.classList.toggle('active', b === button);
+      });
+      document.getElementById('backup-result') && (document.getElementById('backup-result').textContent = '');
+      htmx.trigger(body, 'pgrwl:start');
+      refresh();
+    });
+  }
 
   document.addEventListener('htmx:afterRequest', function (e) {
     var status = e.detail.xhr ? e.detail.xhr.status : 0;

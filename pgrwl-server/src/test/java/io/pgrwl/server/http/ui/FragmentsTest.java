@@ -47,7 +47,7 @@ class FragmentsTest {
         assertFalse(html.contains("<img"), html);
         assertTrue(html.contains("&lt;img src=x onerror=alert(1)&gt;") && html.contains("a &amp; b &quot;q&quot;"),
                 html);
-        String wals = Fragments.wals(new UiSource.WalPage("[{\"name\":\"</td><script>\",\"ext\":\"\"}]", 1),
+        String wals = Fragments.wals(page("[{\"name\":\"</td><script>\",\"ext\":\"\"}]", 1),
                 "\"><script>", "", 0);
         assertFalse(wals.contains("<script>"), wals);
     }
@@ -59,11 +59,11 @@ class FragmentsTest {
             rows.append(i == 0 ? "" : ",").append("{\"name\":\"00000001000000000000").append(String.format("%04X", i))
                     .append("\",\"ext\":\".zst\",\"size\":100}");
         }
-        String html = Fragments.wals(new UiSource.WalPage(rows.append("]").toString(), 120), "0001 &x", ".zst", 50);
+        String html = Fragments.wals(page(rows.append("]").toString(), 120), "0001 &x", ".zst", 50);
         assertTrue(html.contains("120 files, showing 51–100"), html);
         assertTrue(html.contains("hx-get=\"/ui/f/wals?q=0001+%26x&amp;ext=.zst&amp;offset=0\""), html);
         assertTrue(html.contains("hx-get=\"/ui/f/wals?q=0001+%26x&amp;ext=.zst&amp;offset=100\""), html);
-        String last = Fragments.wals(new UiSource.WalPage("[{\"name\":\"a\"}]", 101), "", "", 100);
+        String last = Fragments.wals(page("[{\"name\":\"a\"}]", 101), "", "", 100);
         assertFalse(last.contains("offset=150"), "no page after the last: " + last);
     }
 
@@ -80,6 +80,39 @@ class FragmentsTest {
         assertTrue(svg.contains("lag: now 0 B, peak 1.0 KiB") && svg.contains("throughput: now 1.0 KiB/s"), svg);
         assertTrue(svg.contains("points=\"0,80 300,0 600,80\""), svg);
         assertFalse(svg.contains("style="), "no inline style: the CSP forbids it");
+    }
+
+    private static UiSource.WalPage page(String json, int total) {
+        return new UiSource.WalPage((java.util.List<?>) Fragments.parse(json), total);
+    }
+
+    @Test
+    void anInstanceThatDoesNotPageIsPagedHereWithTheSameFilter() {
+        StringBuilder all = new StringBuilder("[");
+        for (int i = 0; i < 120; i++) {
+            all.append(i == 0 ? "" : ",").append("{\"name\":\"0000000100000000000000").append(String.format("%02X", i))
+                    .append("\",\"ext\":\"").append(i % 2 == 0 ? ".zst.aes" : "").append("\",\"filename\":"
+                    + "\"0000000100000000000000").append(String.format("%02X", i)).append(i % 2 == 0 ? ".zst.aes" : "")
+                    .append("\"}");
+        }
+        String listing = all.append("]").toString();
+        UiSource.WalPage encrypted = Fragments.pageOf(listing, "", ".zst.aes", 50, 50);
+        assertEquals(60, encrypted.total());
+        assertEquals(10, encrypted.rows().size(), "the last page of 60");
+        UiSource.WalPage plain = Fragments.pageOf(listing, "0000000100000000000000 1", "none", 0, 50);
+        assertEquals(0, plain.total(), "a space is part of the needle");
+        assertEquals(1, Fragments.pageOf(listing, "0000000100000000000000 1".replace(" ", "7"), "none", 0, 50).total());
+    }
+
+    @Test
+    void theGoPgrwlsStatusShowsItsStream() {
+        String html = Fragments.overview(Fragments.modeOf("{\"running_mode\":\"\",\"stream_status\":{\"slot\":"
+                + "\"go_slot\",\"timeline\":2,\"last_flush_lsn\":\"0/5000000\",\"uptime\":\"1h2m\","
+                + "\"running\":true}}"), "{\"stream_status\":{\"slot\":\"go_slot\",\"timeline\":2,"
+                + "\"last_flush_lsn\":\"0/5000000\",\"running\":true}}", NOW);
+        assertTrue(html.contains("<td class=\"ok\">streaming</td>") && html.contains("go_slot")
+                && html.contains("0/5000000"), html);
+        assertEquals("serve", Fragments.modeOf("{\"mode\":\"serve\"}"));
     }
 
     @Test
