@@ -227,6 +227,49 @@ public final class Archive implements AutoCloseable {
         return true;
     }
 
+    /**
+     * The upload of a segment still being received ({@code storage.uploader.partial_interval}):
+     * {@code <WAL file name>.<receiver>.partial<suffixes>}, one per receiver, replaced at each upload. The receiver
+     * in the name keeps two receivers of one archive (a pair) from replacing each other's.
+     *
+     * @param segment the segment's name (24 hex digits)
+     * @param receiver the receiver's id (its slot name: a-z, 0-9, _)
+     */
+    public String partialObjectName(String segment, String receiver) {
+        return walPrefix + segment + "." + receiver + WalFileName.PARTIAL_SUFFIX + writeSuffixes();
+    }
+
+    private static final java.util.regex.Pattern PARTIAL_OBJECT = java.util.regex.Pattern.compile(
+            "([0-9A-F]{24})\\.([a-z0-9_]{1,63})\\.partial((?:\\.[a-z0-9]+)*)");
+
+    /**
+     * An uploaded segment in progress.
+     *
+     * @param segment the segment's name
+     * @param receiver the receiver that uploaded it
+     * @param object the stored object
+     */
+    public record PartialObject(String segment, String receiver, ObjectInfo object) {
+    }
+
+    /**
+     * @param segment a segment's name, or null for all
+     * @return the uploads of segments in progress whose suffixes are known, of every receiver, newest first
+     */
+    public List<PartialObject> partials(String segment) throws IOException {
+        List<PartialObject> found = new ArrayList<>();
+        for (String prefix : walPrefixes) {
+            for (ObjectInfo o : storage.list(segment == null ? prefix : prefix + segment + ".")) {
+                java.util.regex.Matcher m = PARTIAL_OBJECT.matcher(o.name().substring(prefix.length()));
+                if (m.matches() && knownSuffixes(m.group(3))) {
+                    found.add(new PartialObject(m.group(1), m.group(2), o));
+                }
+            }
+        }
+        found.sort(java.util.Comparator.comparing((PartialObject p) -> p.object().modified()).reversed());
+        return found;
+    }
+
     /** Wraps {@code sink} so that plain bytes written are encoded with the write chain. */
     public OutputStream encode(OutputStream sink) throws IOException {
         OutputStream out = sink;

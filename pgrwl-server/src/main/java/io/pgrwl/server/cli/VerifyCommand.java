@@ -58,6 +58,7 @@ final class VerifyCommand implements Callable<Integer> {
                 VerifyReport report = new ArchiveVerifier(archive, new BackupCatalog(archive,
                         java.time.Clock.systemUTC())).run(from, deep);
                 spec.commandLine().getOut().println(report.text());
+                spec.commandLine().getOut().println(inProgress(archive, report, java.time.Instant.now()));
                 return report.ok() ? 0 : ExitStatus.FAILURE;
             }
         } catch (ConfigException e) {
@@ -70,5 +71,29 @@ final class VerifyCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("pgrwl: cannot verify the archive: " + e.getMessage());
             return ExitStatus.FAILURE;
         }
+    }
+
+    /**
+     * What of the newest WAL is not in a complete segment: the uploads of segments in progress after the newest
+     * complete one (storage.uploader.partial_interval), with their age; the rest exists on a receiver's disk only.
+     */
+    static String inProgress(Archive archive, VerifyReport report, java.time.Instant now) throws IOException {
+        String newest = report.ranges().isEmpty() ? "" : report.ranges().getLast().last();
+        java.util.List<Archive.PartialObject> after = archive.partials(null).stream()
+                .filter(p -> newest.isEmpty() || io.pgrwl.spi.WalFileName.ORDER.compare(p.segment(), newest) > 0)
+                .toList();
+        if (after.isEmpty()) {
+            return "in progress: no upload of a segment in progress after " + (newest.isEmpty() ? "the start"
+                    : newest) + "; newer WAL exists only on the receiver's disk (storage.uploader.partial_interval"
+                    + " uploads it)";
+        }
+        StringBuilder b = new StringBuilder();
+        for (Archive.PartialObject p : after) {
+            long age = java.time.Duration.between(p.object().modified(), now).toSeconds();
+            b.append(b.isEmpty() ? "" : "\n").append("in progress  ").append(p.segment()).append(" uploaded by ")
+                    .append(p.receiver()).append(" at ").append(p.object().modified()).append(" (").append(age)
+                    .append(" s ago): WAL newer than that exists only on the receiver's disk");
+        }
+        return b.toString();
     }
 }

@@ -53,7 +53,8 @@ public final class ConfigDocument {
                 .put("encryption", Json.object().put("algo", s.encryption())
                         .put("pass", s.encryptionPass() == null ? null : REDACTED))
                 .put("uploader", Json.object().put("sync_interval", text(s.syncInterval()))
-                        .put("max_concurrency", s.maxConcurrency()))
+                        .put("max_concurrency", s.maxConcurrency())
+                        .put("partial_interval", text(s.partialInterval())))
                 .put("retention", Json.object().put("enable", s.keepPeriod() != null)
                         .put("sync_interval", text(s.retentionInterval())).put("keep_period", s.keepPeriod()));
         if (s.localDirectory() != null && !"local".equals(s.name())) { // else it is among the provider's settings

@@ -585,9 +585,14 @@ public final class ConfigLoader {
         String prefix = values.get("storage.prefix", String::trim, "");
         String localDirectory = values.get("storage.local.directory", Function.identity(), null);
         boolean goCompat = goCompat(values, name, localDirectory, compression, encryption, problems);
+        Duration partial = values.get("storage.uploader.partial_interval", Durations::parse, Duration.ofSeconds(10));
+        if (partial.isNegative()) {
+            problems.add("storage.uploader.partial_interval: must not be negative (0 turns the upload of the segment"
+                    + " in progress off)");
+        }
         return new PgrwlConfig.Storage(name, prefix, localDirectory, compression, level, encryption, pass,
                 sync.value(), concurrency.value(), retention.value() ? keep : null, retentionInterval,
-                providerSettings(values, name, problems), goCompat);
+                providerSettings(values, name, problems), goCompat, partial);
     }
 
     /**

@@ -142,6 +142,7 @@ final class KnownKeys {
         k.put("receiver.uploader.max_concurrency", Type.INT);
         k.put("storage.uploader.sync_interval", Type.DURATION);
         k.put("storage.uploader.max_concurrency", Type.INT);
+        k.put("storage.uploader.partial_interval", Type.DURATION);
         k.put("storage.retention.enable", Type.BOOL);
         k.put("storage.retention.sync_interval", Type.DURATION);
         k.put("storage.retention.keep_period", Type.DURATION);

@@ -205,11 +205,13 @@ public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage 
      * @param providerSettings the {@code storage.<name>.*} keys (without that prefix) for the storage provider
      * @param goCompat {@code storage.compat: go}: new objects are written where and as the Go pgrwl reads them (its
      *     key layout, 14-digit backup ids, AEADv1), so that a user can go back to it
+     * @param partialInterval {@code storage.uploader.partial_interval}: how often the segment in progress is uploaded;
+     *     zero for never
      */
     public record Storage(String name, String prefix, String localDirectory, String compression, Integer compressionLevel,
                    String encryption, String encryptionPass, Duration syncInterval, int maxConcurrency,
                    String keepPeriod, Duration retentionInterval, java.util.Map<String, String> providerSettings,
-                   boolean goCompat) {
+                   boolean goCompat, Duration partialInterval) {
 
         @Override
         public String toString() {

@@ -129,6 +129,18 @@ public final class PgrwlMetrics {
         uploader.onUploadDuration(nanos -> duration.record(Duration.ofNanos(nanos)));
     }
 
+    /** The upload of the segment in progress ({@code storage.uploader.partial_interval}). */
+    public void partials(io.pgrwl.server.upload.PartialUploader partials) {
+        counter("pgrwl_partial_uploads_total", "Uploads of the segment in progress (NAME.<receiver>.partial)",
+                partials::uploads);
+        counter("pgrwl_partial_upload_failures_total", "Uploads of the segment in progress that failed (tried again at"
+                + " the next interval)", partials::failures);
+        gauge("pgrwl_wal_local_only_bytes", "Acknowledged WAL that only main.directory holds: lost with that disk",
+                () -> (double) partials.localOnly().bytes());
+        gauge("pgrwl_wal_local_only_seconds", "At most how old the oldest acknowledged WAL that only main.directory"
+                + " holds is, 0 when none", () -> (double) partials.localOnly().seconds());
+    }
+
     /** Base backups' meters (receive mode with an archive). */
     public void backups(Supplier<Long> bytesReceived, Supplier<Long> bytesDeleted) {
         counter("pgrwl_basebackup_bytes_received_total", "Bytes of base backup archives received from PostgreSQL"

@@ -35,12 +35,14 @@ public final class ReceiveApi {
      * @param backups null without an archive (then the backup routes answer 404)
      * @param contiguity null without an archive
      * @param history the receiver's last hour, for the web UI's chart
+     * @param partials the upload of the segment in progress, or null when off
      * @throws IllegalStateException when the port cannot be bound (the message names the keys)
      */
     public static HttpApi start(PgrwlConfig config, String slot, Duration statusInterval, WalReceiver receiver,
                                 Uploader uploader, RetentionWorker retention, Archive archive,
                                 StorageProbe storageProbe, Instant started, BackupService backups,
-                                io.pgrwl.server.verify.ArchiveContiguity contiguity, ReceiverHistory history) {
+                                io.pgrwl.server.verify.ArchiveContiguity contiguity, ReceiverHistory history,
+                                io.pgrwl.server.upload.PartialUploader partials) {
         List<HealthCheck> readiness = new ArrayList<>();
         readiness.add(Readiness.receiver(receiver::status, statusInterval));
         if (uploader != null) {
@@ -51,8 +53,8 @@ public final class ReceiveApi {
                 readiness, config.pprofEnabled()), r -> {
                     r.get("/api/v1/status", (req, res) -> {
                         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                        res.send(StatusDocument.receive(slot, receiver.status(), uploader, retention,
-                                contiguity == null ? null : contiguity.last(), started,
+                        res.send(StatusDocument.receive(slot, receiver.status(), uploader, partials,
+                                retention, contiguity == null ? null : contiguity.last(), started,
                                 Instant.now()).toString());
                     });
                     InfoRoutes.register(r, config, archive);
@@ -63,7 +65,8 @@ public final class ReceiveApi {
                     }
                     if (config.ui().enable()) {
                         UiRoutes.register(r, new UiSource("receive", () -> StatusDocument.receive(slot,
-                                receiver.status(), uploader, retention, contiguity == null ? null : contiguity.last(),
+                                receiver.status(), uploader, partials, retention,
+                                contiguity == null ? null : contiguity.last(),
                                 started, Instant.now()).toString(), walPages(config, archive),
                                 backups == null ? null : () -> backupsJson(catalog),
                                 backups == null ? null : () -> BackupRoutes.start(backups), history,

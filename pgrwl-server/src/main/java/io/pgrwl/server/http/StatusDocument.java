@@ -33,6 +33,13 @@ public final class StatusDocument {
     /** @param archive the last listing of the archive's contiguity, or null (no archive, or none yet) */
     public static Json receive(String slot, ReceiverStatus r, Uploader uploader, RetentionWorker retention,
                         io.pgrwl.server.verify.ArchiveContiguity.Snapshot archive, Instant started, Instant now) {
+        return receive(slot, r, uploader, null, retention, archive, started, now);
+    }
+
+    /** @param partials the upload of the segment in progress, or null when off (or no archive) */
+    public static Json receive(String slot, ReceiverStatus r, Uploader uploader,
+                        io.pgrwl.server.upload.PartialUploader partials, RetentionWorker retention,
+                        io.pgrwl.server.verify.ArchiveContiguity.Snapshot archive, Instant started, Instant now) {
         Json receiver = Json.object()
                 .put("slot", slot)
                 .put("connected", r.connected())
@@ -58,7 +65,8 @@ public final class StatusDocument {
                 .put("running_mode", "receive")
                 .put("stream_status", stream)
                 .put("receiver", receiver)
-                .put("uploader", uploader == null ? null : uploader(uploader, now))
+                .put("uploader", uploader == null ? null : uploader(uploader, now)
+                        .put("partial", partials == null ? null : partial(partials.localOnly())))
                 .put("retention", retention == null ? null : Json.object()
                         .put("runs", retention.runs())
                         .put("deleted", retention.deleted()))
@@ -108,6 +116,12 @@ public final class StatusDocument {
                 .put("failures", u.failures())
                 .put("conflicts", u.conflicts())
                 .put("last_success_at", text(u.lastSuccess()));
+    }
+
+    /** How much acknowledged WAL only the local disk holds: what losing it would lose. */
+    private static Json partial(io.pgrwl.server.upload.PartialUploader.LocalOnly l) {
+        return Json.object().put("local_only_bytes", l.bytes()).put("local_only_seconds", l.seconds())
+                .put("last_upload_at", text(l.lastUpload()));
     }
 
     private static String text(Instant t) {

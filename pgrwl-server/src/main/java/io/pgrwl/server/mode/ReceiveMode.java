@@ -19,6 +19,7 @@ import io.pgrwl.server.support.BuildInfo;
 import io.pgrwl.server.support.Durations;
 import io.pgrwl.server.support.ExitStatus;
 import io.pgrwl.server.upload.RetentionWorker;
+import io.pgrwl.server.upload.PartialUploader;
 import io.pgrwl.server.upload.Uploader;
 import io.pgrwl.spi.PluginConfig;
 import io.pgrwl.spi.RetentionPolicyProvider;
@@ -42,6 +43,8 @@ public final class ReceiveMode {
     private RetentionWorker retention;
     private Archive archive;
     private StorageProbe storageProbe;
+    /** Null without an archive or with storage.uploader.partial_interval 0. */
+    private PartialUploader partials;
 
     /**
      * @param config the configuration; not null
@@ -85,6 +88,9 @@ public final class ReceiveMode {
         PgrwlMetrics metrics = PgrwlMetrics.global(started);
         metrics.receiver(receiver);
         metrics.uploader(uploader);
+        if (partials != null) {
+            metrics.partials(partials);
+        }
         metrics.retention(retention);
         if (uploader != null) {
             storageProbe = StorageProbe.of(archive, config.storage().name());
@@ -107,7 +113,7 @@ public final class ReceiveMode {
                 () -> receiver.status().bytesReceived());
         try {
             api = ReceiveApi.start(config, settings.slot(), settings.statusInterval(), receiver, uploader, retention,
-                    archive, storageProbe, started, backups, contiguity, history);
+                    archive, storageProbe, started, backups, contiguity, history, partials);
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.ERROR, e.getMessage());
             history.close();
@@ -171,12 +177,26 @@ public final class ReceiveMode {
         }
         Uploader uploader = new Uploader(config.directory(), archive, storage.maxConcurrency(), storage.syncInterval());
         receiver.onCompletedFile(uploader::submit);
+        if (!storage.partialInterval().isZero()) {
+            partials = new PartialUploader(config.directory(), archive, config.receiver().slot(),
+                    storage.partialInterval(), () -> {
+                        var s = receiver.status();
+                        return new PartialUploader.Flushed(s.flushedLsn().value(), s.timeline(), s.segmentSize());
+                    });
+            LOG.log(System.Logger.Level.INFO, "uploading the segment in progress every "
+                    + Durations.format(storage.partialInterval()) + " as "
+                    + archive.partialObjectName("<WAL>", config.receiver().slot())
+                    + " (storage.uploader.partial_interval; 0 turns it off)");
+        }
         LOG.log(System.Logger.Level.INFO, "archiving completed WAL to " + storage.name() + " storage as "
                 + archive.objectName("<WAL>") + " (up to " + storage.maxConcurrency() + " uploads at once)");
         return uploader;
     }
 
     private void closeUploader(Uploader uploader) {
+        if (partials != null) {
+            partials.close(); // its last upload, before the uploader closes the archive
+        }
         if (storageProbe != null) {
             storageProbe.close();
         }

@@ -104,6 +104,27 @@ public final class ArchiveCache implements AutoCloseable {
                 + "; is another process writing to serve.cache_dir?");
     }
 
+    /**
+     * The newest upload of segment {@code name} while it was in progress ({@code NAME.<receiver>.partial}), decoded
+     * into an unlinked file: for a recovery after the receiver's disk was lost. Not cached, no read-ahead: it is the
+     * end of the archive.
+     *
+     * @return empty when no receiver uploaded one
+     */
+    Optional<ServedFile> partialUpload(String name) throws IOException {
+        List<Archive.PartialObject> found = archive.partials(name);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        Archive.PartialObject newest = found.getFirst();
+        try (InputStream in = archive.openDecoded(newest.object(), newest.segment() + "." + newest.receiver()
+                + ".partial")) {
+            LOG.log(System.Logger.Level.INFO, name + ": no complete segment in the archive; serving the upload of it in"
+                    + " progress " + newest.object().name() + " (" + newest.object().modified() + ")");
+            return Optional.of(ServedFile.copyOf(in, directory, "archive-partial"));
+        }
+    }
+
     private CompletableFuture<Optional<Entry>> fetch(String name) {
         CompletableFuture<Optional<Entry>> future = inFlight.computeIfAbsent(name, n -> CompletableFuture.supplyAsync(
                 () -> download(n), fetchers));

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Finds the WAL file a recovery asks for, as the Go pgrwl does: the complete file in {@code main.directory}; else its
  * {@code .partial} there, served under the final name so the newest WAL (up to the last commit the receiver fsynced)
- * can be restored; else the archive, decoded.
+ * can be restored; else the archive, decoded; else the newest upload of that segment while it was in progress
+ * ({@code X-Pgrwl-Source: archive-partial}), for when the receiver's disk is gone.
  *
  * <p>Thread-safe.
  */
@@ -49,7 +50,15 @@ public final class WalLookup {
                 return partial;
             }
         }
-        return archive == null ? Optional.empty() : archive.get(name);
+        if (archive == null) {
+            return Optional.empty();
+        }
+        Optional<ServedFile> archived = archive.get(name);
+        if (archived.isEmpty() && WalRequestName.isSegment(name)) {
+            // the receiver's disk may be gone: what it uploaded of the segment it was receiving
+            return archive.partialUpload(name);
+        }
+        return archived;
     }
 
     private Optional<ServedFile> partial(Path file) throws IOException {

@@ -258,6 +258,21 @@ class GoConfigCompatibilityTest {
     }
 
     @Test
+    void theSegmentInProgressIsUploadedEvery10sUnlessTurnedOff() throws Exception {
+        String head = "main:\n  directory: /w\nstorage:\n  name: local\n";
+        assertEquals(java.time.Duration.ofSeconds(10), ProviderSettings.loader(Map.of()).load(write(head), Mode.SERVE)
+                .storage().partialInterval());
+        assertEquals(java.time.Duration.ZERO, ProviderSettings.loader(Map.of()).load(write(head
+                + "  uploader:\n    partial_interval: 0s\n"), Mode.SERVE).storage().partialInterval());
+        assertEquals(java.time.Duration.ofSeconds(3), ProviderSettings.loader(Map.of(
+                "PGRWL_STORAGE_UPLOADER_PARTIAL_INTERVAL", "3s")).load(write(head), Mode.SERVE).storage()
+                .partialInterval());
+        ConfigException e = assertThrows(ConfigException.class, () -> ProviderSettings.loader(Map.of()).load(write(
+                head + "  uploader:\n    partial_interval: soon\n"), Mode.SERVE));
+        assertTrue(problems(e).startsWith("storage.uploader.partial_interval:"), problems(e));
+    }
+
+    @Test
     void uiReceiversListsOtherInstancesAsTheGoUiDoes() throws Exception {
         PgrwlConfig c = ProviderSettings.loader(Map.of("DB2_TOKEN", "db2-token-value-4711")).load(write(
                 "main:\n  directory: /w\nui:\n  receivers:\n    - label: db1\n      addr: 10.0.0.1:7070\n"
