@@ -182,7 +182,7 @@ public final class ReceiveMode {
                     storage.partialInterval(), () -> {
                         var s = receiver.status();
                         return new PartialUploader.Flushed(s.flushedLsn().value(), s.timeline(), s.segmentSize());
-                    });
+                    }, () -> uploader.waiting() == 0);
             LOG.log(System.Logger.Level.INFO, "uploading the segment in progress every "
                     + Durations.format(storage.partialInterval()) + " as "
                     + archive.partialObjectName("<WAL>", config.receiver().slot())

@@ -58,6 +58,7 @@ public final class PartialUploader implements AutoCloseable {
     private final String receiver;
     private final Duration interval;
     private final Supplier<Flushed> flushed;
+    private final java.util.function.BooleanSupplier nothingWaiting;
     private final Thread thread;
     private final Map<String, FileTime> uploadedVersion = new HashMap<>(); // by file name; the upload thread's only
     private final java.util.concurrent.atomic.AtomicLong uploads = new java.util.concurrent.atomic.AtomicLong();
@@ -71,9 +72,10 @@ public final class PartialUploader implements AutoCloseable {
     /**
      * @param receiver this receiver's id in the object names (its slot name)
      * @param interval {@code storage.uploader.partial_interval}, positive
+     * @param nothingWaiting whether no complete segment waits for the uploader
      */
     public PartialUploader(Path directory, Archive archive, String receiver, Duration interval,
-            Supplier<Flushed> flushed) {
+            Supplier<Flushed> flushed, java.util.function.BooleanSupplier nothingWaiting) {
         if (!receiver.matches("[a-z0-9_]{1,63}")) {
             throw new IllegalArgumentException("receiver id \"" + receiver + "\": use a slot name (a-z, 0-9, _)");
         }
@@ -82,6 +84,7 @@ public final class PartialUploader implements AutoCloseable {
         this.receiver = receiver;
         this.interval = interval;
         this.flushed = flushed;
+        this.nothingWaiting = nothingWaiting;
         this.coveredAt = Instant.now();
         this.thread = Thread.ofPlatform().name("partial-upload").daemon(true).start(this::loop);
     }
@@ -98,7 +101,11 @@ public final class PartialUploader implements AutoCloseable {
 
     /** @return how much acknowledged WAL only the local disk holds now */
     public LocalOnly localOnly() {
-        long bytes = Math.max(0, flushed.get().flushedLsn() - coveredLsn);
+        Flushed now = flushed.get();
+        // before the first round that covered everything, at least the segment in progress is local only
+        long covered = coveredLsn > 0 || now.segmentSize() == 0 ? coveredLsn
+                : now.flushedLsn() - now.flushedLsn() % now.segmentSize();
+        long bytes = Math.max(0, now.flushedLsn() - covered);
         long seconds = bytes == 0 ? 0 : Math.max(0, Duration.between(coveredAt, Instant.now()).toSeconds());
         return new LocalOnly(bytes, seconds, lastUpload);
     }
@@ -131,10 +138,18 @@ public final class PartialUploader implements AutoCloseable {
         for (Path file : partials) {
             all &= upload(file);
         }
-        if (all && state.segmentSize() > 0) {
-            // everything flushed when this round began is in the archive now: a complete segment or an upload
-            coveredLsn = Math.max(coveredLsn, state.flushedLsn());
-            coveredAt = started;
+        if (all && state.segmentSize() > 0 && state.flushedLsn() > 0) {
+            // Everything flushed when this round began is in the archive now if the segment holding its end was
+            // uploaded from its .partial in this round (or earlier, unchanged since), and every complete segment
+            // before it was archived: nothing waits for the uploader. A segment completed during the round counts
+            // at the next one.
+            String current = WalFileName.of(state.timeline(), state.flushedLsn() - 1, state.segmentSize())
+                    .fileName(state.segmentSize()) + WalFileName.PARTIAL_SUFFIX;
+            if (partials.stream().anyMatch(f -> f.getFileName().toString().equals(current))
+                    && uploadedVersion.containsKey(current) && nothingWaiting.getAsBoolean()) {
+                coveredLsn = Math.max(coveredLsn, state.flushedLsn());
+                coveredAt = started;
+            }
         }
         cleanUp(state);
         rounds.incrementAndGet();

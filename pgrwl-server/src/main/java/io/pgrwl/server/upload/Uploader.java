@@ -89,6 +89,13 @@ public final class Uploader implements AutoCloseable {
         return failures.get();
     }
 
+    /** @return files waiting for upload or in flight, without looking at them */
+    public int waiting() {
+        synchronized (lock) {
+            return pending.size();
+        }
+    }
+
     /** @return names found archived with different content (never overwritten) since start */
     public long conflicts() {
         return conflicts.get();

@@ -63,12 +63,19 @@ class PartialUploaderTest {
         Files.write(partial, first);
         AtomicLong flushed = new AtomicLong(5L * 16 * 1024 * 1024 + 100);
         AtomicLong timeline = new AtomicLong(1);
+        java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean(true);
         PartialUploader uploader = new PartialUploader(wal, archive, "node_a", Duration.ofMillis(50),
-                () -> new PartialUploader.Flushed(flushed.get(), (int) timeline.get(), 16 << 20));
+                () -> new PartialUploader.Flushed(flushed.get(), (int) timeline.get(), 16 << 20), () -> !waiting.get());
         try {
             await("the first upload", () -> partials(archive).size() == 1
                     && java.util.Arrays.equals(first, decoded(archive, partials(archive).get(0))));
             assertEquals("wal-archive/" + SEG + ".node_a.partial.zst", partials(archive).get(0).object().name());
+            long rounds = uploader.rounds() + 2;
+            await("two more rounds", () -> uploader.rounds() >= rounds);
+            assertEquals(100, uploader.localOnly().bytes(), "a complete segment still waits for the uploader:"
+                    + " nothing counts as covered, and before the first covering round the segment in progress is"
+                    + " local only");
+            waiting.set(false);
             await("nothing local only", () -> uploader.localOnly().bytes() == 0);
 
             // more WAL flushed: local only until the next upload covers it
