@@ -136,7 +136,7 @@ public final class PartialUploader implements AutoCloseable {
         }
         boolean all = true;
         for (Path file : partials) {
-            all &= upload(file);
+            all &= upload(file, state.segmentSize());
         }
         if (all && state.segmentSize() > 0 && state.flushedLsn() > 0) {
             // Everything flushed when this round began is in the archive now if the segment holding its end was
@@ -161,13 +161,18 @@ public final class PartialUploader implements AutoCloseable {
     }
 
     /** @return whether the file's content is in the archive (uploaded now or before, unchanged since) */
-    private boolean upload(Path file) {
+    private boolean upload(Path file, int segmentSize) {
         String name = file.getFileName().toString();
         String segment = name.substring(0, name.length() - WalFileName.PARTIAL_SUFFIX.length());
         String object = archive.partialObjectName(segment, receiver);
         try {
             FileTime version = Files.getLastModifiedTime(file);
             if (version.equals(uploadedVersion.get(name))) {
+                return true;
+            }
+            if (segmentSize == 0 || Files.size(file) != segmentSize) {
+                // still being zero-filled (no WAL in it yet), or the segment size is not known yet: a recovery
+                // refuses a segment of the wrong size, so only whole ones are uploaded
                 return true;
             }
             long encodedSize;

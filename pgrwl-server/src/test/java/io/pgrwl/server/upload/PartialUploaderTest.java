@@ -58,15 +58,16 @@ class PartialUploaderTest {
         var zstd = new ZstdCodecProvider().create(new PluginConfig("storage.compression", Map.of(), Set.of()));
         Archive archive = new Archive(storage, "", List.of(zstd), Map.of(".zst", zstd));
         Path partial = wal.resolve(SEG + ".partial");
-        byte[] first = new byte[64 * 1024];
+        byte[] first = new byte[64 * 1024]; // the segment size below: only whole segments are uploaded
         first[0] = 1;
         Files.write(partial, first);
-        AtomicLong flushed = new AtomicLong(5L * 16 * 1024 * 1024 + 100);
+        AtomicLong flushed = new AtomicLong(5L * 64 * 1024 + 100);
         AtomicLong timeline = new AtomicLong(1);
         java.util.concurrent.atomic.AtomicBoolean waiting = new java.util.concurrent.atomic.AtomicBoolean(true);
         PartialUploader uploader = new PartialUploader(wal, archive, "node_a", Duration.ofMillis(50),
-                () -> new PartialUploader.Flushed(flushed.get(), (int) timeline.get(), 16 << 20), () -> !waiting.get());
+                () -> new PartialUploader.Flushed(flushed.get(), (int) timeline.get(), 64 * 1024), () -> !waiting.get());
         try {
+            Files.write(wal.resolve("000000010000000000000004.partial"), new byte[1000]); // a zero-fill cut short
             await("the first upload", () -> partials(archive).size() == 1
                     && java.util.Arrays.equals(first, decoded(archive, partials(archive).get(0))));
             assertEquals("wal-archive/" + SEG + ".node_a.partial.zst", partials(archive).get(0).object().name());
@@ -89,6 +90,8 @@ class PartialUploaderTest {
             await("covered again", () -> uploader.localOnly().bytes() == 0);
             assertTrue(uploader.localOnly().lastUpload() != null);
 
+            assertEquals(1, partials(archive).size(), "a file shorter than a segment is never uploaded");
+            Files.delete(wal.resolve("000000010000000000000004.partial"));
             // the complete segment is archived: the upload in progress goes
             storage.put("wal-archive/" + SEG + ".zst", new ByteArrayInputStream(new byte[] {1}));
             Files.delete(partial);
