@@ -197,6 +197,24 @@ final class S3Storage implements Storage {
             return call(what, request);
         } catch (IOException e) {
             if (!(e.getCause() instanceof S3Exception s3e)) {
+                // No answer at all, after the SDK's retries: an attempt may still have stored it. s3proxy does that
+                // when it has read the whole body and answers before the client has written the chunked encoding's
+                // last bytes: the client sees a broken connection, and a resend meets the stored object and is cut
+                // the same way. The object carrying this put's id says it landed.
+                if (!(e instanceof java.io.InterruptedIOException)) {
+                    Optional<HeadObjectResponse> head;
+                    try {
+                        head = head(key);
+                    } catch (IOException unreachable) {
+                        e.addSuppressed(unreachable);
+                        throw e;
+                    }
+                    if (head.isPresent() && putId.equals(head.get().metadata().get(PUT_ID))) {
+                        LOG.log(System.Logger.Level.DEBUG, "S3 " + what + ": the connection failed, but an attempt"
+                                + " stored it: " + e.getMessage());
+                        return head.get().eTag();
+                    }
+                }
                 throw e;
             }
             boolean refused = ifAbsent && s3e.statusCode() == 412;
