@@ -14,80 +14,42 @@ import java.nio.ByteBuffer;
  * <p>The key must be derived from a salt of this object alone: the nonces restart at 0 in every object, so two
  * objects under one key would reuse nonces. Not thread-safe.
  */
-final class AeadV1EncryptingStream extends OutputStream {
+final class AeadV1EncryptingStream extends ChunkingOutputStream {
 
     static final int SALT_LENGTH = 16;
     private static final int CHUNK = 64 * 1024;
     private static final int TAG = 16;
 
-    private final OutputStream sink;
     private final Gcm gcm;
-    private final byte[] plain = new byte[CHUNK];
     private final byte[] sealed = new byte[CHUNK + TAG];
     private final byte[] nonce = new byte[12];
-    private int filled;
     private long index;
-    private boolean closed;
 
     /**
      * @param salt this object's random salt, written in the header
      * @param key Argon2id(password, salt, t=1, m=64 MiB, p=4); wiped once the cipher holds it
      */
     AeadV1EncryptingStream(OutputStream sink, byte[] salt, byte[] key) throws IOException {
+        super(sink, CHUNK);
         if (salt.length != SALT_LENGTH) {
             throw new IllegalArgumentException("AEADv1 salt must be " + SALT_LENGTH + " bytes");
         }
-        this.sink = sink;
         this.gcm = new Gcm(key);
         sink.write(AeadV1DecryptingStream.MAGIC);
         sink.write(salt);
     }
 
     @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-        if (closed) {
-            throw new IOException("stream closed");
-        }
-        while (len > 0) {
-            int n = Math.min(len, CHUNK - filled);
-            System.arraycopy(b, off, plain, filled, n);
-            filled += n;
-            off += n;
-            len -= n;
-            if (filled == CHUNK) {
-                emit();
-            }
-        }
-    }
-
-    private void emit() throws IOException {
+    protected void seal(OutputStream sink, byte[] plain, int length, boolean last) throws IOException {
         ByteBuffer.wrap(nonce).putInt(0).putLong(index++);
         sink.write(nonce);
-        int n = gcm.seal(nonce, null, plain, filled, sealed);
+        int n = gcm.seal(nonce, null, plain, length, sealed);
         sink.write(sealed, 0, n);
-        filled = 0;
     }
 
+    /** No final-chunk mark in this format: an input that ends on a chunk boundary ends with a full chunk. */
     @Override
-    public void flush() throws IOException {
-        sink.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try (sink) {
-            if (filled > 0) {
-                emit();
-            }
-        }
+    protected boolean sealLastWhenEmpty() {
+        return false;
     }
 }
