@@ -200,8 +200,9 @@ final class S3Storage implements Storage {
                 // No answer at all, after the SDK's retries: an attempt may still have stored it. s3proxy does that
                 // when it has read the whole body and answers before the client has written the chunked encoding's
                 // last bytes: the client sees a broken connection, and a resend meets the stored object and is cut
-                // the same way. The object carrying this put's id says it landed.
-                if (!(e instanceof java.io.InterruptedIOException)) {
+                // the same way. The object carrying this put's id says it landed. (A plain put needs no look: its
+                // caller retries it, and a resend replaces the object.)
+                if (ifAbsent && !(e instanceof java.io.InterruptedIOException)) {
                     Optional<HeadObjectResponse> head;
                     try {
                         head = head(key);
