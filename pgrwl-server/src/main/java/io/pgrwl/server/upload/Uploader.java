@@ -47,6 +47,10 @@ public final class Uploader implements AutoCloseable {
     private final Thread scanner;
     private final Object lock = new Object();
     private final TreeMap<String, Pending> pending = new TreeMap<>(WalFileName.ORDER); // guarded by lock
+    /** Submitted, not yet in {@link #pending}: the receive loop's hand-off, which takes no lock. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<String> arrivals =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Thread dispatcher;
     private volatile boolean closing;
     private final AtomicLong uploaded = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -73,6 +77,7 @@ public final class Uploader implements AutoCloseable {
         this.syncInterval = syncInterval;
         this.workers = Executors.newFixedThreadPool(maxConcurrency, Thread.ofPlatform().name("uploader-", 1)
                 .daemon(true).factory());
+        this.dispatcher = Thread.ofPlatform().name("uploader-dispatch").daemon(true).start(this::dispatchLoop);
         for (int i = 0; i < maxConcurrency; i++) {
             workers.execute(this::work);
         }
@@ -92,7 +97,7 @@ public final class Uploader implements AutoCloseable {
     /** @return files waiting for upload or in flight, without looking at them */
     public int waiting() {
         synchronized (lock) {
-            return pending.size();
+            return pending.size() + arrivals.size();
         }
     }
 
@@ -114,15 +119,33 @@ public final class Uploader implements AutoCloseable {
         uploadDurations = java.util.Objects.requireNonNull(listener, "listener");
     }
 
-    /** Queues a completed segment or history file; anything else is ignored. Non-blocking. */
+    /**
+     * Queues a completed segment or history file; anything else is ignored. Never blocks, and never waits for the
+     * uploader's lock: the receive loop calls it between a segment's completion and its next acknowledgement, so it
+     * only appends to a lock-free queue that the dispatcher thread moves into the pending set.
+     */
     public void submit(Path file) {
         String name = file.getFileName().toString();
         if (!WalFileName.isSegment(name) && !WalFileName.isHistory(name)) {
             return;
         }
-        synchronized (lock) {
-            pending.computeIfAbsent(name, Pending::new);
-            lock.notifyAll();
+        arrivals.add(name);
+        java.util.concurrent.locks.LockSupport.unpark(dispatcher);
+    }
+
+    /** Moves what {@link #submit} queued into the pending set and wakes the workers. */
+    private void dispatchLoop() {
+        while (!closing) {
+            if (!arrivals.isEmpty()) {
+                synchronized (lock) {
+                    for (String name; (name = arrivals.poll()) != null; ) {
+                        pending.computeIfAbsent(name, Pending::new);
+                    }
+                    lock.notifyAll();
+                }
+            }
+            // an unpark since the last look returns at once (its permit), so no arrival waits for the next one
+            java.util.concurrent.locks.LockSupport.park(this);
         }
     }
 
@@ -316,6 +339,13 @@ public final class Uploader implements AutoCloseable {
         Fsync.directory(file.getParent());
     }
 
+    /** For tests: runs {@code action} holding the uploader's lock, as a busy worker or scan would. */
+    void whileLocked(Runnable action) {
+        synchronized (lock) {
+            action.run();
+        }
+    }
+
     /** Stops taking work, lets uploads in flight finish (bounded), and closes the archive. */
     @Override
     public void close() throws IOException {
@@ -324,6 +354,7 @@ public final class Uploader implements AutoCloseable {
             lock.notifyAll();
         }
         scanner.interrupt();
+        java.util.concurrent.locks.LockSupport.unpark(dispatcher);
         workers.shutdown();
         try {
             if (!workers.awaitTermination(60, TimeUnit.SECONDS)) {

@@ -54,6 +54,33 @@ class UploaderTest {
     }
 
     @Test
+    void submittingNeverWaitsForTheUploadersLock() throws Exception {
+        Path dir = wal();
+        Files.write(dir.resolve(SEG1), new byte[] {1});
+        try (Uploader uploader = new Uploader(dir, new Archive(local(), "", List.of(), Map.of()), 1,
+                Duration.ofHours(1))) {
+            await("the scan's file archived", () -> uploader.uploaded() == 1);
+            Files.write(dir.resolve(SEG2), new byte[] {2});
+            java.util.concurrent.CountDownLatch submitted = new java.util.concurrent.CountDownLatch(1);
+            // the receive loop hands over a completed segment while a worker or the scan holds the lock
+            uploader.whileLocked(() -> {
+                Thread receiveLoop = Thread.ofPlatform().start(() -> {
+                    uploader.submit(dir.resolve(SEG2));
+                    submitted.countDown();
+                });
+                try {
+                    assertTrue(submitted.await(30, java.util.concurrent.TimeUnit.SECONDS),
+                            "submit waited for the uploader's lock: " + receiveLoop.getState());
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            await("the submitted segment archived once the lock is free", () -> uploader.uploaded() == 2);
+            assertEquals(0, uploader.waiting());
+        }
+    }
+
+    @Test
     void identicalReuploadIsAcceptedAndDifferentContentIsNeverOverwritten() throws Exception {
         Path dir = wal();
         Storage storage = local();
