@@ -41,9 +41,11 @@ class PartialObjectsTest {
                 out.write(new byte[] {7, 7, 7});
             }
             storage.put(a, new ByteArrayInputStream(encoded.toByteArray()));
-            Thread.sleep(10); // distinct modification times: newest first
-            storage.put(archive.partialObjectName("000000010000000000000007", "node_b"),
-                    new ByteArrayInputStream(encoded.toByteArray()));
+            String b = archive.partialObjectName("000000010000000000000007", "node_b");
+            storage.put(b, new ByteArrayInputStream(encoded.toByteArray()));
+            // node_b's upload is the newer one (the local storage reports the file's modification time)
+            java.nio.file.Files.setLastModifiedTime(dir.resolve(a), java.nio.file.attribute.FileTime.fromMillis(
+                    java.nio.file.Files.getLastModifiedTime(dir.resolve(b)).toMillis() - 60_000));
             storage.put("c1/wal-archive/000000010000000000000006.zst", new ByteArrayInputStream(encoded.toByteArray()));
             storage.put("c1/wal-archive/000000010000000000000007.node_c.partial.lz9", new ByteArrayInputStream(
                     new byte[1])); // an unknown codec: not ours to read
