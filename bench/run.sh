@@ -290,18 +290,53 @@ scenario_backup() {
     echo "tool alone, rounds alternating; each run timed from process start (JVM start included) to exit, peak RSS and"
     echo "CPU (user + system) as GNU time reports them. pg_basebackup: \`-Ft -Z zstd -X none\` into a local directory"
     echo "(it fsyncs); pgrwl: \`pgrwl backup\` into \`storage.local\` with zstd, and with zstd + aes-256-gcm: streamed,"
-    echo "every part fsynced, each part's SHA-256 recorded."
+    echo "every part fsynced, each part's CRC-32C recorded. receive-mode-zstd-aes: a \`pgrwl\` receive-mode daemon that streams"
+    echo "WAL into the same kind of archive throughout, backing up on \`POST /api/v1/basebackup\`, timed from the POST until"
+    echo "its status route says succeeded; its CPU is the daemon's during that time, its peak RSS the daemon's VmHWM so far."
     echo
     echo "| tool | median s | MB/s | CPU s | peak RSS MiB | stored MB |"
     echo "|---|---:|---:|---:|---:|---:|"
   } >>"$report"
   declare -A secs=() cpus=() hwms=() sizes=()
-  local tools=(pg_basebackup pgrwl-zstd pgrwl-zstd-aes)
+  local tools=(pg_basebackup pgrwl-zstd pgrwl-zstd-aes receive-mode-zstd-aes)
+  # receive mode: one daemon streaming WAL into a zstd + aes-256-gcm archive the whole time; each round starts a
+  # backup through POST /api/v1/basebackup and waits for /api/v1/basebackup/status to say succeeded
+  local rdir=$work/backup-receive rport; rport=$(free_port); mkdir -p "$rdir"
+  psql_c "SELECT 1 FROM pg_create_physical_replication_slot('bench_backup_receive', true)" >/dev/null
+  cat >"$rdir.yml" <<EOF
+main: {directory: $rdir/wal, listen_port: $rport, listen_address: 127.0.0.1}
+receiver: {slot: bench_backup_receive, application_name: bench_backup_receive, create_slot: false}
+storage:
+  name: local
+  local: {directory: $rdir/archive}
+  compression: {algo: zstd}
+  encryption: {algo: aes-256-gcm, pass: bench-archive-pass}
+log: {level: warn}
+EOF
+  "$image/bin/pgrwl" -c "$rdir.yml" -m receive >"$rdir.log" 2>&1 &
+  local rpid=$!; pids+=("$rpid")
+  await_streaming bench_backup_receive
+  local receive_rss=$(( $(rss_kib "$rpid") / 1024 ))
   for r in $(seq 1 "$n"); do
     for who in "${tools[@]}"; do
       local dir=$work/backup-$who-$r; mkdir -p "$dir"
       [ "$(id -u)" = 0 ] && chown postgres "$dir"
-      if [ "$who" = pg_basebackup ]; then
+      if [ "$who" = receive-mode-zstd-aes ]; then
+        local c0 t0 t1 status id
+        c0=$(cpu_seconds "$rpid"); t0=$(date +%s.%N)
+        curl -sf -X POST "http://127.0.0.1:$rport/api/v1/basebackup" >/dev/null || {
+          cat "$rdir.log" >&2; echo "bench: POST /api/v1/basebackup failed" >&2; return 1; }
+        until status=$(curl -sf "http://127.0.0.1:$rport/api/v1/basebackup/status") \
+            && grep -q '"status":"succeeded"' <<<"$status"; do
+          grep -q '"status":"failed"' <<<"$status" && { echo "bench: $status" >&2; return 1; }
+          sleep 0.1 # polling the backup's own status route
+        done
+        t1=$(date +%s.%N)
+        id=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' <<<"$status")
+        echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') 0 $(awk -v a="$c0" \
+          -v b="$(cpu_seconds "$rpid")" 'BEGIN {printf "%.2f", b - a}') $(hwm_kib "$rpid")" >"$dir.time"
+        mkdir -p "$dir/out"; mv "$rdir/archive/backups/$id" "$dir/out/"
+      elif [ "$who" = pg_basebackup ]; then
         /usr/bin/time -f '%e %U %S %M' -o "$dir.time" "${as_pg[@]}" "$pgbin/pg_basebackup" -D "$dir/out" -Ft \
           -Z zstd -X none -c fast >"$dir.log" 2>&1
       else
@@ -329,6 +364,11 @@ scenario_backup() {
     printf '| %s | %.2f | %.0f | %.1f | %d | %d |\n' "$who" "$s" "$(awk -v b="$bytes" -v s="$s" \
       'BEGIN {print b / 1000000 / s}')" "$c" "$h" "$z" | tee -a "$report"
   done
+  echo >>"$report"
+  echo "Receive mode streamed WAL at $receive_rss MiB RSS before its first backup; its peak during backups is the row above." \
+    | tee -a "$report"
+  kill "$rpid"; wait "$rpid" 2>/dev/null || true
+  psql_c "SELECT pg_drop_replication_slot('bench_backup_receive')" >/dev/null
   local p b
   p=$(tr ' ' '\n' <<<"${secs[pgrwl-zstd]}" | grep . | median)
   b=$(tr ' ' '\n' <<<"${secs[pg_basebackup]}" | grep . | median)

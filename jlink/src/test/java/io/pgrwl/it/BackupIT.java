@@ -228,7 +228,10 @@ class BackupIT {
                         + " backup ran: " + statusOf(pgrwl));
                 pgrwl.kill();
             }
-            try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl-2", pg, yaml).env("ARCHIVE_PASS", "archive-secret")
+            // the restarted receiver runs retention: a failed backup older than the window goes once one completed
+            String withRetention = yaml + "retention:\n  enable: true\n  value: 1s\n  keep_last: 1\n"
+                    + "  sync_interval: 1s\n";
+            try (Pgrwl pgrwl = Pgrwl.receive(base, "pgrwl-2", pg, withRetention).env("ARCHIVE_PASS", "archive-secret")
                     .start()) {
                 String list = pgrwl.get("/api/v1/backups");
                 assertTrue(list.contains("\"id\":\"" + killed + "\""), list);
@@ -248,6 +251,12 @@ class BackupIT {
                 Await.until("the next backup completed", LONG, () -> pgrwl.get("/api/v1/backups")
                         .contains("\"status\":\"completed\""));
                 assertEquals("40", pg.queryOne("select count(*) from ticks"));
+                Await.until("retention removed the failed backup", LONG,
+                        () -> !pgrwl.get("/api/v1/backups").contains(killed));
+                assertTrue(!Files.exists(base.resolve("archive").resolve("backups").resolve(killed)),
+                        "nothing of the failed backup is left in the archive");
+                assertTrue(pgrwl.get("/api/v1/backups").contains("\"status\":\"completed\""),
+                        "the completed backup is kept");
                 assertEquals(0, pgrwl.stop());
             }
         }
