@@ -46,6 +46,12 @@ class DeadConnectionIT {
                 Slots.awaitFlushed(pg, "pgrwl", after, Duration.ofMinutes(2));
                 assertTrue(pgrwl.logText().contains("receiver.timeout"), "the log says why it reconnected");
                 assertEquals(0, pgrwl.stop());
+                ReliabilityReport.passed(new ReliabilityReport.Row("2.dead-path", "receive mode through a loopback"
+                        + " proxy, receiver.timeout 4s, status_interval 0, the server's wal_sender_timeout 20s",
+                        "the path silently dead: both sockets open, every byte dropped", "the proxy sees pgrwl close"
+                        + " the dead connection after the timeout and open a new one; the server sees WAL written"
+                        + " after the failure flushed", "dead connection closed " + noticedAfterMillis + " ms after"
+                        + " the silence began"));
             }
         }
         Os.deleteTree(base);

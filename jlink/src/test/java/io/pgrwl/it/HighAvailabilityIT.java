@@ -106,6 +106,13 @@ class HighAvailabilityIT {
                         assertEquals(rs.getLong(1), rs.getLong(2), "no hole");
                         assertTrue(rs.getLong(1) >= acknowledged, "every acknowledged commit is restored: "
                                 + acknowledged + " acknowledged, " + rs.getLong(1) + " restored");
+                        ReliabilityReport.passed(new ReliabilityReport.Row("6.ha-two-receivers", "two receivers a and"
+                                + " b in separate directories, synchronous_standby_names = 'ANY 1 (a, b)', one bucket",
+                                "machine a lost mid-workload (SIGKILL, directory deleted), then every postgres"
+                                + " process SIGKILLed", "a base backup restored from the bucket and b's directory"
+                                + " through serve mode brings back every acknowledged commit, no hole; b's status"
+                                + " reports 0 conflicts", acknowledged + " commits acknowledged (" + lostA + " before a"
+                                + " was lost), " + rs.getLong(1) + " restored"));
                     }
                     restored.stop();
                 }

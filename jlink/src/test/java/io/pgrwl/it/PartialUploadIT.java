@@ -120,6 +120,12 @@ class PartialUploadIT {
                     assertTrue(max >= mustSurvive, "every commit acknowledged more than partial_interval plus one"
                             + " upload before the loss is restored: needed " + mustSurvive + ", got " + max
                             + " of " + acknowledged);
+                    ReliabilityReport.passed(new ReliabilityReport.Row("L.receiver-disk-lost", "pgrwl as synchronous"
+                            + " standby archiving to S3 with partial_interval " + PARTIAL_INTERVAL.toSeconds() + " s,"
+                            + " a committing workload", "pgrwl SIGKILLed and its main.directory deleted mid-workload",
+                            "a base backup plus the bucket alone (serve mode) restore every commit acknowledged more"
+                            + " than partial_interval plus one upload before the loss, with no hole", acknowledged
+                            + " commits acknowledged, " + max + " restored, " + mustSurvive + " required"));
                     restored.stop();
                 }
                 assertEquals(0, serve.stop());

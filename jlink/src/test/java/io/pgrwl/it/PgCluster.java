@@ -27,6 +27,7 @@ final class PgCluster implements AutoCloseable {
     final Path log;
     /** The server log, written by the server (as postgres). */
     final Path serverLog;
+    private final List<String> serverEnv = new ArrayList<>();
 
     private PgCluster(String name, Path base, Path data, int port) {
         this.name = name;
@@ -78,9 +79,21 @@ final class PgCluster implements AutoCloseable {
         Files.write(conf, lines, java.nio.file.StandardOpenOption.APPEND);
     }
 
+    /** Sets an environment variable for the server from its next start on (e.g. LOCPATH for a generated locale). */
+    PgCluster serverEnv(String name, String value) {
+        serverEnv.add(name + "=" + value);
+        return this;
+    }
+
     PgCluster start() throws IOException {
-        Os.run(Os.asPostgres(List.of(Os.pg("pg_ctl").toString(), "-D", data.toString(), "-l", serverLog.toString(), "-w",
-                "-t", "120", "start")), null);
+        List<String> command = new ArrayList<>();
+        if (!serverEnv.isEmpty()) {
+            command.add("env");
+            command.addAll(serverEnv);
+        }
+        command.addAll(List.of(Os.pg("pg_ctl").toString(), "-D", data.toString(), "-l", serverLog.toString(), "-w",
+                "-t", "120", "start"));
+        Os.run(Os.asPostgres(command), null);
         return this;
     }
 
@@ -92,6 +105,13 @@ final class PgCluster implements AutoCloseable {
     void restart() throws IOException {
         Os.run(Os.asPostgres(List.of(Os.pg("pg_ctl").toString(), "-D", data.toString(), "-l", serverLog.toString(),
                 "-m", "fast", "-w", "restart")), null);
+    }
+
+    /** {@code pg_ctl -m immediate stop}, then start: every backend quits at once and the start runs crash recovery. */
+    void restartImmediate() throws IOException {
+        Os.run(Os.asPostgres(List.of(Os.pg("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w",
+                "stop")), null);
+        start();
     }
 
     void promote() throws IOException {

@@ -155,6 +155,16 @@ final class Pgrwl implements AutoCloseable {
         return awaitExit(Duration.ofSeconds(60));
     }
 
+    /**
+     * SIGTERM to the JVM itself when pgrwl runs {@link #under} a wrapper that does not pass signals on (strace
+     * detaches instead); the wrapper ends with it. @return the exit status (strace's is its tracee's)
+     */
+    int stopInsideWrapper() throws Exception {
+        process.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .forEach(ProcessHandle::destroy);
+        return awaitExit(Duration.ofSeconds(60));
+    }
+
     /** SIGKILL: a crash of pgrwl. */
     void kill() throws Exception {
         process.destroyForcibly();

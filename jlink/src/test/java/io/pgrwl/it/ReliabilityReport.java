@@ -47,7 +47,7 @@ final class ReliabilityReport {
         Path doc = docsDir().resolve("reliability.md");
         try {
             Files.createDirectories(doc.getParent());
-            Path lock = doc.resolveSibling(".reliability.lock");
+            Path lock = Path.of(System.getProperty("java.io.tmpdir"), "pgrwl-reliability-report.lock");
             try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = ch.lock()) {
                 TreeMap<String, String> rows = existingRows(doc);

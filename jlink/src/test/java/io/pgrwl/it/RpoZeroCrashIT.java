@@ -90,6 +90,11 @@ class RpoZeroCrashIT {
                         + " committers (" + beforeRestart + " before pgrwl's restart), " + present.size()
                         + " rows restored, " + lost.size() + " acknowledged and lost");
                 assertEquals(Set.of(), lost, "every acknowledged commit is restored");
+                ReliabilityReport.passed(new ReliabilityReport.Row("R.rpo-zero-crash", "pgrwl as the synchronous"
+                        + " standby, " + COMMITTERS + " committers", "pgrwl SIGKILLed and restarted mid-run; then every"
+                        + " postgres process and pgrwl SIGKILLed with commits in flight", "a base backup plus pgrwl's"
+                        + " directory (serve mode, restore-command) restore every acknowledged commit", acked.size()
+                        + " commits acknowledged, " + lost.size() + " lost"));
                 restored.stop();
             }
             assertEquals(0, serve.stop());

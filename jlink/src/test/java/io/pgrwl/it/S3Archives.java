@@ -77,6 +77,49 @@ final class S3Archives implements AutoCloseable {
                 + "  uploader:\n    sync_interval: 1s\n    max_concurrency: 4\n";
     }
 
+    /** @return how many objects lie under cluster1/wal-archive/ (the prefix of {@link #storageYaml}) */
+    int segmentCount() throws Exception {
+        try (io.pgrwl.spi.Storage st = storage()) {
+            return st.list("cluster1/wal-archive/").size();
+        }
+    }
+
+    /**
+     * Decodes every object under cluster1/wal-archive/ with zstd and aes-256-gcm (pass "archive-secret"), as
+     * {@link #storageYaml} writes them. Fails on an object named otherwise, except the upload of the segment in
+     * progress ({@code NAME.pgrwl.partial.zst.aes}, skipped) and history files (skipped).
+     *
+     * @return WAL name to SHA-256 of the decoded segment
+     */
+    java.util.TreeMap<String, String> decodedSegments() throws Exception {
+        io.pgrwl.spi.Codec zstd = new io.pgrwl.server.builtin.ZstdCodecProvider().create(
+                new io.pgrwl.spi.PluginConfig("storage.compression", Map.of(), java.util.Set.of()));
+        io.pgrwl.spi.Codec aes = new io.pgrwl.plugins.crypto.AesGcmCodecProvider().create(new io.pgrwl.spi.PluginConfig(
+                "storage.encryption", Map.of("pass", "archive-secret"), java.util.Set.of("pass")));
+        java.util.TreeMap<String, String> result = new java.util.TreeMap<>();
+        try (io.pgrwl.spi.Storage st = storage()) {
+            for (io.pgrwl.spi.ObjectInfo o : st.list("cluster1/wal-archive/")) {
+                String name = o.name().substring("cluster1/wal-archive/".length());
+                if (name.matches("[0-9A-F]{24}\\.pgrwl\\.partial\\.zst\\.aes|[0-9A-F]{8}\\.history\\.zst\\.aes")) {
+                    continue; // the upload of the segment in progress (storage.uploader.partial_interval), histories
+                }
+                org.junit.jupiter.api.Assertions.assertTrue(name.matches("[0-9A-F]{24}\\.zst\\.aes"),
+                        "unexpected object " + o.name());
+                java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+                try (java.io.InputStream in = zstd.decode(aes.decode(st.get(o.name())))) {
+                    sha.update(in.readAllBytes());
+                }
+                result.put(name.substring(0, 24), java.util.HexFormat.of().formatHex(sha.digest()));
+            }
+        }
+        return result;
+    }
+
+    private io.pgrwl.spi.Storage storage() throws Exception {
+        return new io.pgrwl.plugins.s3.S3StorageProvider().create(new io.pgrwl.spi.PluginConfig("storage.s3",
+                settings(), java.util.Set.of("secret_access_key")));
+    }
+
     /** (Re)starts the server on the same port and store: what was stored survives an outage. */
     void restart() throws Exception {
         S3Proxy p = S3Proxy.builder().blobStore(store).endpoint(URI.create(url()))

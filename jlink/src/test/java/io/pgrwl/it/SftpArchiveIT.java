@@ -85,6 +85,10 @@ class SftpArchiveIT {
                         + "\\.partial\\.gz") && expected.lastKey().compareTo(n.substring(0, 24)) < 0),
                         "only completed segments, compressed, are archived (no temp files): " + others);
             }
+            ReliabilityReport.passed(new ReliabilityReport.Row("3.sftp-down", "receive mode archiving over SFTP"
+                    + " (OpenSSH sshd), gzip", "sshd stopped for " + OUTAGE.toSeconds() + " s mid-run, then started",
+                    "the status API reports the backlog; it drains by itself; every segment of pg_receivewal's on the"
+                    + " server, equal; no temporary file left", expected.size() + " segments compared"));
         }
         Os.deleteTree(base);
     }

@@ -2,6 +2,7 @@ package io.pgrwl.receiver;
 
 import io.pgrwl.receiver.ReplicationConnection.CopyMessage;
 import io.pgrwl.receiver.ReplicationConnection.QueryResult;
+import io.pgrwl.spi.TimelineHistory;
 import io.pgrwl.spi.WalFileName;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -114,7 +115,8 @@ final class WalStream {
         }
     }
 
-    private ReceiverException startReplicationFailed(ServerError e, Lsn position) {
+    private ReceiverException startReplicationFailed(ServerError e, Lsn position)
+            throws IOException, ReceiverException {
         String segment = WalFileName.of(timeline, position.value(), segmentSize).fileName(segmentSize);
         if (ServerError.UNDEFINED_FILE.equals(e.sqlState())) {
             return ReceiverException.fatal("GAP IN THE WAL ARCHIVE: the server no longer has WAL segment " + segment
@@ -123,18 +125,51 @@ final class WalStream {
                     + " WAL. Take a new base backup now; then, to archive from the server's current position, move"
                     + " the WAL files out of main.directory (keep them for older restores) and restart pgrwl.", e);
         }
-        if (e.getMessage().contains("not in this server's history")) {
-            return ReceiverException.fatal("main.directory holds WAL up to " + position + " on timeline " + timeline
-                    + ", which is not in the history of the server at " + connection.address() + " [server: "
-                    + e.describe() + "]. The archive and the server have diverged (a failover to a standby that was"
-                    + " behind?). Archive this server into a new, empty main.directory and take a new base backup.", e);
-        }
         if ("55000".equals(e.sqlState())) {
             return ReceiverException.fatal("replication slot \"" + slot + "\" cannot be used [server: " + e.describe()
                     + "]. If it was invalidated, WAL the archive needs is gone: drop and recreate the slot, start a"
                     + " new main.directory and take a new base backup.", e);
         }
+        // The walsender's "not in this server's history" has no SQLSTATE of its own (XX000) and a translated text,
+        // so it is decided from facts: is (timeline, position) in the history of the server's current timeline?
+        // (StartReplication in walsender.c: tliSwitchPoint(timeline) < startpoint is that error.)
+        Optional<String> diverged = outsideServerHistory(position);
+        if (diverged.isPresent()) {
+            return ReceiverException.fatal("main.directory holds WAL up to " + position + " on timeline " + timeline
+                    + ", which is not in the history of the server at " + connection.address() + ": "
+                    + diverged.get() + " [server: " + e.describe() + "]. The archive and the server have diverged"
+                    + " (a failover to a standby that was behind?). Archive this server into a new, empty"
+                    + " main.directory and take a new base backup.", e);
+        }
         return ReceiverException.transientFailure("START_REPLICATION failed: " + e.describe(), e);
+    }
+
+    /**
+     * Asks the server (IDENTIFY_SYSTEM, then TIMELINE_HISTORY of its timeline) whether streaming from {@code position}
+     * on our timeline is possible along its history. @return why not, or empty when it is
+     */
+    private Optional<String> outsideServerHistory(Lsn position) throws IOException, ReceiverException {
+        int serverTimeline;
+        TimelineHistory history;
+        try {
+            serverTimeline = connection.query("IDENTIFY_SYSTEM").requireInt("IDENTIFY_SYSTEM", "timeline");
+            if (serverTimeline == timeline) {
+                return Optional.empty();
+            }
+            if (serverTimeline < timeline) {
+                return Optional.of("the server is on timeline " + serverTimeline + ", before timeline " + timeline);
+            }
+            String command = "TIMELINE_HISTORY " + serverTimeline;
+            history = TimelineHistory.parse(serverTimeline, new String(connection.query(command)
+                    .requireBytes(command, "content"), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (ServerError e) {
+            // the server cannot tell (its history file is gone?): the failure stays what it was, retried
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            throw new MalformedReplyException("TIMELINE_HISTORY", "does not parse as a timeline history: "
+                    + e.getMessage(), e);
+        }
+        return history.whyNotContains(timeline, position.value());
     }
 
     private Optional<Lsn> nextTimeline(Optional<QueryResult> result, long stopPosition) throws ReceiverException {

@@ -32,5 +32,11 @@ class ServerChecksTest {
                 "a refused connection is retried");
         assertTrue(!ConnectFailures.classify(new SQLException("the database system is starting up", "57P03"), s)
                 .fatal());
+        assertTrue(ConnectFailures.classify(new SQLException("Der Server verlangt passwortbasierte Authentifizierung,"
+                + " jedoch wurde kein Passwort angegeben.", "08004"), s).fatal(), "PgJDBC's own, in a German JVM");
+        assertTrue(ConnectFailures.classify(new SQLException("Passwort-Authentifizierung für Benutzer fehlgeschlagen",
+                "28P01"), s).fatal(), "the server's, in German");
+        assertTrue(!ConnectFailures.classify(new SQLException("password authentication failed, or so it says",
+                "08006"), s).fatal(), "words decide nothing: a lost connection is retried whatever it says");
     }
 }

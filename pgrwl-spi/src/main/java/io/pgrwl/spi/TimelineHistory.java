@@ -78,6 +78,38 @@ public record TimelineHistory(int timeline, List<Switch> switches) {
     }
 
     /**
+     * Whether WAL of {@code timeline} up to {@code position} is part of this history, as a walsender decides whether
+     * it can stream from there ({@code tliSwitchPoint} in PostgreSQL's timeline.c, used by StartReplication in
+     * walsender.c): {@code timeline} is this history's own timeline, or an ancestor whose switch position is at or
+     * after {@code position}.
+     *
+     * @param timeline a timeline ID
+     * @param position a WAL position (byte number) on it
+     * @return empty when it is; else why not, in a sentence naming the switch position
+     */
+    public java.util.Optional<String> whyNotContains(int timeline, long position) {
+        if (timeline == this.timeline) {
+            return java.util.Optional.empty();
+        }
+        for (Switch s : switches) {
+            if (s.parent() == timeline) {
+                if (Long.compareUnsigned(position, s.position()) <= 0) {
+                    return java.util.Optional.empty();
+                }
+                return java.util.Optional.of("timeline " + this.timeline + "'s history leaves timeline " + timeline
+                        + " at " + lsn(s.position()) + ", before " + lsn(position));
+            }
+        }
+        return java.util.Optional.of("timeline " + timeline + " is not in the history of timeline " + this.timeline
+                + (switches.isEmpty() ? "" : " (its ancestors: " + ancestors() + ")"));
+    }
+
+    private static String lsn(long position) {
+        return Long.toHexString(position >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
+                + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /**
      * @param position a WAL position (byte number)
      * @return the timeline of this history whose WAL holds it: an ancestor before its switch position, else this one
      */

@@ -41,4 +41,17 @@ class TimelineHistoryTest {
             assertTrue(message.startsWith("\"" + bad.split("\n")[bad.contains("\n") ? 1 : 0]), message);
         }
     }
+
+    @Test
+    void aPositionIsInTheHistoryUpToItsTimelinesSwitchPointAsAWalsenderDecides() {
+        TimelineHistory h = TimelineHistory.parse(3, "1\t0/5000000\tx\n2\t0/7A00028\ty\n");
+        assertEquals(java.util.Optional.empty(), h.whyNotContains(3, 0x9000000L), "its own timeline, any position");
+        assertEquals(java.util.Optional.empty(), h.whyNotContains(1, 0x5000000L), "up to the switch point itself");
+        assertEquals(java.util.Optional.empty(), h.whyNotContains(2, 0x6000000L));
+        assertEquals(java.util.Optional.of("timeline 3's history leaves timeline 1 at 0/5000000, before 0/5000001"),
+                h.whyNotContains(1, 0x5000001L));
+        assertEquals(java.util.Optional.of("timeline 4 is not in the history of timeline 3 (its ancestors: [1, 2])"),
+                h.whyNotContains(4, 0x1000000L));
+        assertTrue(TimelineHistory.root(1).whyNotContains(2, 0).isPresent(), "a later timeline than the server's");
+    }
 }

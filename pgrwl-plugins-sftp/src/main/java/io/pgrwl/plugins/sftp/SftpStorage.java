@@ -40,15 +40,24 @@ final class SftpStorage implements Storage {
     private static final System.Logger LOG = System.getLogger(SftpStorage.class.getName());
     private static final int WRITE_BUFFER = 32 * 1024;
 
+    /**
+     * A temporary file of a put that nobody wrote to for this long is a leftover of a put whose process died (a
+     * SIGKILL between its write and its rename): a live put writes every few seconds at most, even a base backup's
+     * part, so its file's modification time stays fresh. Listing the directory removes such leftovers.
+     */
+    static final java.time.Duration STALE_TEMP_AFTER = java.time.Duration.ofMinutes(15);
+
     private final SftpSessions sessions;
     private final String base;
+    private final java.time.Duration staleTempAfter;
     private final Set<String> knownDirectories = ConcurrentHashMap.newKeySet();
     /** Temporary files a failed put could not remove (the connection was gone); removed by a later put. */
     private final Set<String> orphans = ConcurrentHashMap.newKeySet();
 
-    private SftpStorage(SftpSessions sessions, String base) {
+    private SftpStorage(SftpSessions sessions, String base, java.time.Duration staleTempAfter) {
         this.sessions = sessions;
         this.base = base;
+        this.staleTempAfter = staleTempAfter;
     }
 
     /**
@@ -57,9 +66,10 @@ final class SftpStorage implements Storage {
      * @throws IllegalArgumentException when the server refuses us, we refuse its host key, or the base directory is
      *     missing: configuration problems
      */
-    static SftpStorage open(SftpSessions sessions, String baseDir, String baseDirKey) throws IOException {
+    static SftpStorage open(SftpSessions sessions, String baseDir, String baseDirKey,
+                            java.time.Duration staleTempAfter) throws IOException {
         String base = baseDir.isEmpty() || baseDir.endsWith("/") ? baseDir : baseDir + "/";
-        SftpStorage storage = new SftpStorage(sessions, base);
+        SftpStorage storage = new SftpStorage(sessions, base, staleTempAfter);
         Optional<Attributes> dir;
         try {
             dir = storage.idempotent(c -> statOrEmpty(c, base.isEmpty() ? "." : base));
@@ -298,9 +308,15 @@ final class SftpStorage implements Storage {
             }
             throw e;
         }
+        long staleBefore = System.currentTimeMillis() - staleTempAfter.toMillis();
         for (SftpClient.DirEntry e : entries) {
             String file = e.getFilename();
-            if (file.equals(".") || file.equals("..") || ObjectNames.isTemporary(file)) {
+            if (ObjectNames.isTemporary(file)) {
+                removeIfStale(c, remote.endsWith("/") ? remote + file : remote + "/" + file, e.getAttributes(),
+                        staleBefore);
+                continue;
+            }
+            if (file.equals(".") || file.equals("..")) {
                 continue;
             }
             String name = dir.isEmpty() ? file : dir + "/" + file;
@@ -310,6 +326,24 @@ final class SftpStorage implements Storage {
             } else if (a.isRegularFile() && name.startsWith(prefix)) {
                 into.add(info(name, a));
             }
+        }
+    }
+
+    /**
+     * Removes a put's temporary file that was not written to since {@code staleBefore} (server clock, epoch ms):
+     * see {@link #STALE_TEMP_AFTER}. Best effort: a failure leaves it for the next listing.
+     */
+    private void removeIfStale(SftpClient c, String remote, Attributes a, long staleBefore) {
+        if (!a.isRegularFile() || a.getModifyTime() == null || a.getModifyTime().toMillis() >= staleBefore) {
+            return;
+        }
+        try {
+            c.remove(remote);
+            LOG.log(System.Logger.Level.INFO, "removed " + remote + " on the SFTP server " + sessions.address()
+                    + ": the temporary file of an upload whose process ended before it finished (not written to for "
+                    + staleTempAfter.toSeconds() + " s or more)");
+        } catch (IOException ex) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot remove the stale temporary file " + remote + " yet: " + ex);
         }
     }
 

@@ -32,7 +32,8 @@ public final class SftpStorageProvider implements StorageProvider {
             Setting.of("base_dir", Setting.Type.STRING),
             Setting.of("known_hosts", Setting.Type.STRING),
             Setting.of("insecure_ignore_host_key", Setting.Type.BOOL),
-            Setting.of("connect_timeout", Setting.Type.INT));
+            Setting.of("connect_timeout", Setting.Type.INT),
+            Setting.of("stale_temp_after", Setting.Type.DURATION));
 
     /** Used by {@link java.util.ServiceLoader}. */
     public SftpStorageProvider() {
@@ -59,7 +60,13 @@ public final class SftpStorageProvider implements StorageProvider {
         SftpSessions.Settings settings = settings(config);
         SftpSessions sessions = new SftpSessions(settings);
         try {
-            return SftpStorage.open(sessions, config.optional("base_dir").orElse(""), config.key("base_dir"));
+            Duration staleTempAfter = config.duration("stale_temp_after", SftpStorage.STALE_TEMP_AFTER);
+            if (staleTempAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException(config.key("stale_temp_after") + ": " + staleTempAfter
+                        + " is too short (at least 1s; the default, 15m, leaves every live upload alone)");
+            }
+            return SftpStorage.open(sessions, config.optional("base_dir").orElse(""), config.key("base_dir"),
+                    staleTempAfter);
         } catch (IOException | RuntimeException e) {
             sessions.close();
             throw e;

@@ -160,4 +160,29 @@ class MinaSftpStorageContractIT extends SftpServerContract {
         assertEquals(List.of("wal-archive/000000010000000000000001"),
                 storage.list("wal-archive/").stream().map(io.pgrwl.spi.ObjectInfo::name).toList());
     }
+
+    /**
+     * Listing removes the temporary file of a put nobody wrote to for {@code stale_temp_after} (the put of a process
+     * that was killed between its write and its rename) and leaves a fresh one, which may be a live put, alone.
+     */
+    @Test
+    void listingRemovesStaleTemporaryFilesAndKeepsFreshOnes() throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(freshSettings());
+        settings.put("pass", PASSWORD);
+        settings.put("stale_temp_after", "1m");
+        try (Storage swept = create(settings)) {
+            swept.put("wal-archive/000000010000000000000001", new java.io.ByteArrayInputStream(new byte[] {1}));
+            Path dir = onDisk(settings.get("base_dir")).resolve("wal-archive");
+            Path stale = Files.write(dir.resolve(io.pgrwl.spi.ObjectNames.temporaryFileName(
+                    "000000010000000000000002")), new byte[] {2});
+            Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(
+                    java.time.Instant.now().minus(java.time.Duration.ofMinutes(2))));
+            Path fresh = Files.write(dir.resolve(io.pgrwl.spi.ObjectNames.temporaryFileName(
+                    "000000010000000000000003")), new byte[] {3});
+            assertEquals(List.of("wal-archive/000000010000000000000001"),
+                    swept.list("wal-archive/").stream().map(io.pgrwl.spi.ObjectInfo::name).toList());
+            assertTrue(!Files.exists(stale), "the stale temporary file is removed");
+            assertTrue(Files.exists(fresh), "a fresh one, maybe a put under way, stays");
+        }
+    }
 }
