@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Builds PostgreSQL MAJOR from Debian's source package into CACHE/MAJOR (bin/, lib/, share/) unless it is there.
 # Debian bookworm ships only PostgreSQL 15's binaries; the version tests (README "PostgreSQL versions") also run 17
-# and 18. The build is kept outside
-# the clone, so a second CI run on the same machine builds nothing.
+# and 18. The build is kept outside the clone, so a second CI run on the same machine builds nothing.
 #
 #   .ci/build-postgres.sh 17 [CACHE]     CACHE defaults to $PGRWL_PG_CACHE or /var/cache/pgrwl/postgresql
 set -euo pipefail
@@ -41,8 +40,9 @@ echo "ci: PostgreSQL $major: building $version into $prefix (a few minutes)"
 mkdir -p "$work/src"
 tar -xf "$cache/src/$tarball" -C "$work/src" --strip-components=1
 cd "$work/src"
-# what the tests use: the server, the client programs, OpenSSL for TLS; no ICU, readline or LLVM
-./configure -q --prefix="$prefix" --without-icu --without-readline --with-openssl --without-llvm \
+# what the tests use: the server, the client programs, OpenSSL for TLS; no ICU, readline or LLVM; -O1 compiles
+# about a third faster than the default -O2 and runs the tests' small loads as well
+CFLAGS=-O1 ./configure -q --prefix="$prefix" --without-icu --without-readline --with-openssl --without-llvm \
   > "$work/configure.log" 2>&1 || { tail -30 "$work/configure.log" >&2; exit 1; }
 make -s -j"$(nproc)" install > "$work/make.log" 2>&1 || { tail -40 "$work/make.log" >&2; exit 1; }
 touch "$prefix/.complete"

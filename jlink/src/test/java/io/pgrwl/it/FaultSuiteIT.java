@@ -43,13 +43,37 @@ class FaultSuiteIT {
         Path base = Os.tempDir("pgrwl-kills-s3");
         try (S3Archives s3 = S3Archives.start(); PgCluster pg = PgCluster.init(base, "primary", 1).start()) {
             String yaml = Pgrwl.config(base.resolve("pgrwl-wal"), "pgrwl") + s3.storageYaml();
+            Path backup = base.resolve("backup");
+            Os.run(Os.asPostgres(List.of(Os.pg("pg_basebackup").toString(), "-D", backup.toString(), "-h",
+                    "127.0.0.1", "-p", Integer.toString(pg.port), "-U", "postgres", "-X", "none", "-c", "fast",
+                    "--no-sync")), pg.log);
             String figures = killRepeatedly(base, pg, yaml, Map.of("S3_SECRET", S3Archives.SECRET_KEY,
                     "ARCHIVE_PASS", "archive-secret"), s3::decodedSegments);
+            String rows = pg.queryOne("select count(*) from t");
+            // the archive restores: the base backup taken before the load, recovered from the bucket alone
+            pg.stop();
+            Path noLocalWal = Files.createDirectories(base.resolve("no-local-wal"));
+            try (Pgrwl serve = Pgrwl.serve(base, "serve", Pgrwl.serveConfig(noLocalWal,
+                    s3.storageYaml())).env("S3_SECRET", S3Archives.SECRET_KEY).env("ARCHIVE_PASS", "archive-secret")
+                    .start()) {
+                GoldenCrash.restoreBaseBackup(pg, backup, Pgrwl.launcherForPostgres(base)
+                        + " restore-command --serve-addr 127.0.0.1:" + serve.apiPort() + " %f %p");
+                pg.configure("recovery_target_action = 'promote'");
+                try (PgCluster restored = PgCluster.existing(base, "restored", pg.data, pg.port).start()) {
+                    Await.until("recovery to the end of the bucket", LONG,
+                            () -> "f".equals(restored.queryOne("select pg_is_in_recovery()")));
+                    assertEquals(rows, restored.queryOne("select count(*) from t"), "every row of the load");
+                    restored.stop();
+                }
+                assertEquals(0, serve.stop());
+            }
             ReliabilityReport.passed(new ReliabilityReport.Row("1.sigkill-s3", "receive mode archiving to S3"
                     + " (s3proxy), zstd + aes-256-gcm, a 1 MiB segment switched every 500 ms",
                     KILLS + " SIGKILLs of pgrwl, each 0.3–2 s after it streamed again (random, seed in the figures),"
                     + " then restarted", "every segment pg_receivewal wrote is in the bucket and decodes to its bytes;"
-                    + " no other object but the upload of the segment in progress", figures));
+                    + " no other object but the upload of the segment in progress; a base backup taken before the"
+                    + " load recovers from the bucket alone (serve mode, restore-command) with every row",
+                    figures + "; " + rows + " rows restored, all"));
         }
         Os.deleteTree(base);
     }
