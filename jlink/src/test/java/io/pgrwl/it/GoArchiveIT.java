@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -36,6 +37,12 @@ class GoArchiveIT {
     private static final Duration LONG = Duration.ofMinutes(2);
     /** The known-answer files of the Go pgrwl's format, kept with the crypto plugin's tests. */
     private static final Path FIXTURES = Path.of("../pgrwl-plugins-crypto/src/test/resources/aeadv1");
+    /**
+     * The known-answer objects, stored as history files: their plaintext is no WAL, and serve mode sends a segment
+     * only when its page headers say it is that segment.
+     */
+    private static final Map<String, String> STORED_AS = Map.of("000000010000000000000001.aes",
+            "00000002.history.aes", "000000010000000000000002.gz.aes", "00000003.history.gz.aes");
 
     /** The Go user's configuration: no prefix (the Go pgrwl has none), the archive under main.directory. */
     private static String goConfig(Path directory, S3Archives s3, String codecs) {
@@ -57,8 +64,9 @@ class GoArchiveIT {
         Path base = Os.tempDir("pgrwl-go-aead");
         Path directory = Files.createDirectories(base.resolve("pgwal"));
         try (S3Archives s3 = S3Archives.start()) {
-            for (String name : List.of("000000010000000000000001.aes", "000000010000000000000002.gz.aes")) {
-                put(s3, goRoot(directory) + "/wal-archive/" + name, Files.readAllBytes(FIXTURES.resolve(name)));
+            for (Map.Entry<String, String> f : STORED_AS.entrySet()) {
+                put(s3, goRoot(directory) + "/wal-archive/" + f.getValue(), Files.readAllBytes(FIXTURES.resolve(
+                        f.getKey())));
             }
             String yaml = goConfig(directory, s3, "  encryption:\n    algo: aes-256-gcm\n    pass: pgrwl-known-answer\n");
             servedByteExact(base, "serve-s3", yaml);
@@ -66,8 +74,8 @@ class GoArchiveIT {
         // locally the Go pgrwl keeps <main.directory>/wal-archive/, where pgrwl's local storage looks by default
         Path local = Files.createDirectories(base.resolve("pgwal-local"));
         Files.createDirectories(local.resolve("wal-archive"));
-        for (String name : List.of("000000010000000000000001.aes", "000000010000000000000002.gz.aes")) {
-            Files.copy(FIXTURES.resolve(name), local.resolve("wal-archive").resolve(name));
+        for (Map.Entry<String, String> f : STORED_AS.entrySet()) {
+            Files.copy(FIXTURES.resolve(f.getKey()), local.resolve("wal-archive").resolve(f.getValue()));
         }
         servedByteExact(base, "serve-local", "main:\n  listen_port: 0\n  directory: " + local + "\n"
                 + "storage:\n  name: local\n  encryption:\n    algo: aes-256-gcm\n    pass: pgrwl-known-answer\n"
@@ -78,7 +86,7 @@ class GoArchiveIT {
     private static void servedByteExact(Path base, String name, String yaml) throws Exception {
         try (Pgrwl serve = Pgrwl.serve(base, name, yaml).env("S3_SECRET", S3Archives.SECRET_KEY).start()) {
             byte[] plain = Files.readAllBytes(FIXTURES.resolve("plain.bin"));
-            for (String wal : List.of("000000010000000000000001", "000000010000000000000002")) {
+            for (String wal : List.of("00000002.history", "00000003.history")) {
                 HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                         "http://127.0.0.1:" + serve.apiPort() + "/api/v1/wal/" + wal)).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
@@ -86,7 +94,7 @@ class GoArchiveIT {
                 assertArrayEquals(plain, r.body(), name + ": " + wal + " decodes to plain.bin");
             }
             String wals = serve.get("/api/v1/wals");
-            assertTrue(wals.contains("000000010000000000000001") && wals.contains("000000010000000000000002"), wals);
+            assertTrue(wals.contains("00000002.history") && wals.contains("00000003.history"), wals);
             assertEquals(0, serve.stop());
         }
     }

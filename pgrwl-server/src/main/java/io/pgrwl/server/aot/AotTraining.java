@@ -41,6 +41,7 @@ public final class AotTraining {
     private static final String WAL = "000000010000000000000001";
     private static final int SEGMENTS = 6;
     private static final int SEGMENT_SIZE = 16 << 20;
+    private static final int PAGE_SIZE = 8192;
 
     private final Path home;
     private final Path work;
@@ -130,11 +131,17 @@ public final class AotTraining {
         byte[] segment = new byte[SEGMENT_SIZE];
         for (int i = 0; i < SEGMENTS; i++) {
             java.util.Arrays.fill(segment, (byte) 0);
-            for (int at = 0; at < SEGMENT_SIZE; at += 8192) {
+            java.nio.ByteBuffer headers = java.nio.ByteBuffer.wrap(segment).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int at = 0; at < SEGMENT_SIZE; at += PAGE_SIZE) {
                 byte[] run = new byte[4096 + random.nextInt(2048)];
                 random.nextBytes(run);
                 System.arraycopy(run, 0, segment, at, run.length);
+                // page headers as PostgreSQL writes them: serve mode sends a segment only when its pages say they
+                // are that segment's (magic, timeline 1, the page's own address; the long header on the first)
+                headers.putShort(at, (short) 0xD116).putShort(at + 2, (short) (at == 0 ? 2 : 0)).putInt(at + 4, 1)
+                        .putLong(at + 8, (long) (0x10 + i) * SEGMENT_SIZE + at);
             }
+            headers.putLong(24, 7_000_000_000_000_000_000L).putInt(32, SEGMENT_SIZE).putInt(36, PAGE_SIZE);
             String name = String.format("%08X%08X%08X", 1, 0, 0x10 + i);
             Files.write(directory.resolve(name), segment);
             names.add(name);

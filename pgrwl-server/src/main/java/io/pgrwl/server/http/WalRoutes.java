@@ -74,7 +74,9 @@ public final class WalRoutes {
         try {
             found = lookup.find(name);
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot serve " + name + " now (answering 503): " + e);
+            // an IOException's message says what failed (the storage, or which object is damaged and how)
+            String why = e instanceof IOException && e.getMessage() != null ? e.getMessage() : e.toString();
+            LOG.log(System.Logger.Level.WARNING, "cannot serve " + name + " now (answering 503): " + why);
             res.header(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
             refuse(res, Status.SERVICE_UNAVAILABLE_503, "cannot read " + name + " now: " + e.getMessage());
             return 0;

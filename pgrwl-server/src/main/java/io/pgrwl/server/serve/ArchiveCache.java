@@ -1,6 +1,7 @@
 package io.pgrwl.server.serve;
 
 import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.archive.WalPages;
 import io.pgrwl.server.support.Digests;
 import io.pgrwl.spi.ObjectInfo;
 import io.pgrwl.spi.WalFileName;
@@ -37,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * (a 16 MiB segment costs a SHA-256 pass of CPU that a recovery's replay needs), and an entry changed on disk or any
  * error drops it. The client checks the SHA-256 end to end anyway. An entry is removed as soon as it is served.
  * Bounded: at most {@code serve.cache_max_bytes}; read-ahead stops while the cache is full. A file that is not in the
- * archive is not remembered.
+ * archive is not remembered. A segment enters the cache only when its page headers, read as it is decoded, say it is
+ * the segment asked for ({@link WalPages#served}); otherwise the request fails with {@link DamagedObjectException}.
  *
  * <p>Thread-safe.
  */
@@ -156,7 +158,24 @@ public final class ArchiveCache implements AutoCloseable {
                 long length;
                 try (InputStream in = archive.openDecoded(object, name);
                      FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                    length = copy(in, out, sha);
+                    WalPages.Check pages = WalRequestName.isSegment(name) ? WalPages.served(name) : null;
+                    length = copy(in, out, sha, pages);
+                    if (pages != null) {
+                        // it decoded, but its pages must also be the segment's: an object stored under another
+                        // segment's name decodes fine, and PostgreSQL would take its first page of another address
+                        // for the end of WAL and end the recovery there
+                        Optional<String> problem = pages.finish();
+                        if (problem.isPresent()) {
+                            throw new DamagedObjectException(object.name(), "is not segment " + name + ": "
+                                    + problem.get());
+                        }
+                    }
+                } catch (DamagedObjectException e) {
+                    throw e;
+                } catch (IOException e) {
+                    // a codec's complaint (a GCM tag, a zstd frame, a truncation) or the storage's: both name the
+                    // object, which is what an operator has to look at
+                    throw new IOException("reading archive object " + object.name() + " failed: " + e.getMessage(), e);
                 }
                 Path file = directory.resolve(name + SUFFIX);
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -171,11 +190,16 @@ public final class ArchiveCache implements AutoCloseable {
         }
     }
 
-    private static long copy(InputStream in, FileChannel out, MessageDigest sha) throws IOException {
+    /** @param pages the check of the segment's page headers, or null for a history file */
+    private static long copy(InputStream in, FileChannel out, MessageDigest sha, WalPages.Check pages)
+            throws IOException {
         byte[] buffer = new byte[256 * 1024];
         long length = 0;
         for (int n; (n = in.read(buffer)) > 0; length += n) {
             sha.update(buffer, 0, n);
+            if (pages != null) {
+                pages.update(buffer, 0, n);
+            }
             ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
             while (b.hasRemaining()) {
                 out.write(b);

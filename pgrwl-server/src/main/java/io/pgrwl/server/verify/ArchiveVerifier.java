@@ -1,6 +1,7 @@
 package io.pgrwl.server.verify;
 
 import io.pgrwl.server.archive.Archive;
+import io.pgrwl.server.archive.WalPages;
 import io.pgrwl.server.backup.BackupCatalog;
 import io.pgrwl.server.backup.BackupInfo;
 import io.pgrwl.spi.ArchivedWal;

@@ -59,14 +59,29 @@ class ArchiveCacheTest {
         for (int i = 1; i <= count; i++) {
             plain[i] = new byte[SEGMENT];
             random.nextBytes(plain[i]);
-            ByteArrayOutputStream encoded = new ByteArrayOutputStream();
-            try (var out = archive.encode(encoded)) {
-                out.write(plain[i]);
-            }
-            storage.put(archive.objectName(name(i)), new ByteArrayInputStream(encoded.toByteArray()));
+            stampPages(plain[i], i);
+            put(storage, name(i), plain[i]);
         }
         cache = new ArchiveCache(archive, Files.createDirectories(dir.resolve("cache")), maxBytes, prefetch);
         return plain;
+    }
+
+    private void put(Storage storage, String name, byte[] plain) throws Exception {
+        ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+        try (var out = archive.encode(encoded)) {
+            out.write(plain);
+        }
+        storage.put(archive.objectName(name), new ByteArrayInputStream(encoded.toByteArray()));
+    }
+
+    /** Page headers as PostgreSQL writes them (8 KiB pages, timeline 1): serve mode checks them. */
+    static void stampPages(byte[] segment, long number) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(segment).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int at = 0; at < segment.length; at += 8192) {
+            b.putShort(at, (short) 0xD116).putShort(at + 2, (short) (at == 0 ? 2 : 0)).putInt(at + 4, 1)
+                    .putLong(at + 8, number * segment.length + at);
+        }
+        b.putLong(24, 7_445_093_327_480_238_101L).putInt(32, segment.length).putInt(36, 8192);
     }
 
     private byte[] read(String name) throws Exception {
@@ -100,6 +115,36 @@ class ArchiveCacheTest {
         assertEquals(misses, cache.misses.get(), "segment 2 came from the cache");
         assertEquals(1, cache.hits.get());
         assertTrue(cache.get(name(13)).isEmpty(), "a segment the archive lacks is absent, not an error");
+    }
+
+    @Test
+    void anObjectThatIsNotTheSegmentItIsStoredAsIsNeverServed() throws Exception {
+        byte[][] plain = archive(3, 64L * SEGMENT, 0);
+        Storage storage = archive.storage();
+        put(storage, name(2), plain[3]); // segment 3 stored under segment 2's name: it decodes
+        java.io.IOException swapped = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> cache.get(name(2)));
+        assertTrue(swapped.getMessage().startsWith("archive object " + archive.objectName(name(2)) + " is not segment "
+                + name(2) + ": page 0 says it is at 0/300000, it is at 0/200000 (a page of another segment)"),
+                swapped.getMessage());
+        assertTrue(swapped.getMessage().contains("pgrwl verify --deep"), "says what to do: " + swapped.getMessage());
+
+        put(storage, name(2), java.util.Arrays.copyOf(plain[2], SEGMENT / 2)); // whole codec stream, half a segment
+        java.io.IOException shortened = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> cache.get(name(2)));
+        assertTrue(shortened.getMessage().contains("its long header says segment size 1048576, it holds 524288"
+                + " bytes"), shortened.getMessage());
+
+        byte[] otherTimeline = plain[2].clone();
+        java.nio.ByteBuffer.wrap(otherTimeline).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8192 * 3 + 4, 2);
+        put(storage, name(2), otherTimeline);
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> cache.get(name(2)))
+                .getMessage().contains("page 3 (at 0/206000) carries timeline 2, expected at most 1"));
+
+        assertArrayEquals(plain[3], read(name(3)), "the others are served");
+        assertTrue(cached().isEmpty(), "nothing of the refused objects stays in the cache: " + cached());
+        put(storage, name(2), plain[2]);
+        assertArrayEquals(plain[2], read(name(2)), "served once the right object is back");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.pgrwl.server.verify;
+package io.pgrwl.server.archive;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,5 +76,45 @@ class WalPagesTest {
         assertEquals(Optional.of("its first page has no long header"), WalPages.check(noLong, 5, 1, 0, 0, null));
         assertTrue(WalPages.check(java.util.Arrays.copyOf(segment(5, 1, 0, 0), SEG / 2), 5, 1, 0, 0, null)
                 .orElseThrow().contains("segment size"));
+    }
+
+    /** Feeds {@code segment} to serve mode's check in pieces of {@code piece} bytes, as a decoding stream would. */
+    private static Optional<String> served(byte[] segment, String name, int piece) {
+        WalPages.Check check = WalPages.served(name);
+        for (int at = 0; at < segment.length; at += piece) {
+            check.update(segment, at, Math.min(piece, segment.length - at));
+        }
+        return check.finish();
+    }
+
+    @Test
+    void serveModeChecksTheAddressesOfTheSegmentItWasAskedFor() {
+        byte[] s = segment(5, 1, 0, 0);
+        for (int piece : new int[] {SEG, 65536, 8191, 7, 1}) {
+            assertEquals(Optional.empty(), served(s, "000000010000000000000005", piece), "pieces of " + piece);
+            assertEquals(Optional.of("page 0 says it is at 0/500000, it is at 0/600000 (a page of another segment)"),
+                    served(s, "000000010000000000000006", piece), "pieces of " + piece);
+        }
+        assertTrue(served(s, "000000020000000000000005", 4096).isEmpty(), "a parent's pages in a child's segment");
+        assertTrue(served(segment(5, 3, 0, 0), "000000020000000000000005", 4096).orElseThrow()
+                .contains("carries timeline 3, expected at most 2"));
+        long switchAt = 7L * SEG + 5 * PAGE + 100;
+        assertTrue(served(segment(7, 2, 1, switchAt), "000000020000000000000007", 1000).isEmpty());
+    }
+
+    @Test
+    void serveModeTellsAZeroTailFromAZeroedPageWithWalAfterIt() {
+        byte[] s = segment(5, 1, 0, 0);
+        java.util.Arrays.fill(s, 40 * PAGE, SEG, (byte) 0);
+        assertEquals(Optional.empty(), served(s, "000000010000000000000005", 3000));
+        s[SEG - 1] = 1;
+        assertEquals(Optional.of("page 40 (at 0/550000) has magic 0x0, not 0xd110 (a zeroed page with WAL after it)"),
+                served(s, "000000010000000000000005", 3000));
+        assertEquals(Optional.of("shorter than a page header"), served(new byte[39], "000000010000000000000005", 10));
+        assertTrue(served(java.util.Arrays.copyOf(segment(5, 1, 0, 0), SEG + PAGE), "000000010000000000000005",
+                65536).orElseThrow().contains("segment size 1048576, it holds 1056768 bytes"));
+        byte[] random = new byte[SEG];
+        new java.util.Random(3).nextBytes(random);
+        assertTrue(served(random, "000000010000000000000005", 65536).isPresent(), "not WAL at all");
     }
 }
