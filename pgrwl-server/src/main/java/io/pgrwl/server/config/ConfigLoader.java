@@ -95,7 +95,10 @@ public final class ConfigLoader {
         List<String> warnings = new ArrayList<>();
         Map<String, String> written = new LinkedHashMap<>(); // the file's values, placeholders not yet expanded
         if (file != null) {
-            readFile(file, written, problems, warnings);
+            if (!readFile(file, written, problems, warnings)) {
+                // alone: what the unread file would have set (main.directory, receiver.slot) is not missing
+                throw new ConfigException(problems);
+            }
             warnings.addAll(KnownKeys.legacyWarnings(written.keySet()));
         }
         List<KnownKeys.EnvValue> fromEnv = keys.environment(env, problems);
@@ -176,30 +179,46 @@ public final class ConfigLoader {
         return name;
     }
 
-    private void readFile(Path file, Map<String, String> values, List<String> problems, List<String> warnings) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    /** @return whether the file could be opened and read (its content may still have problems) */
+    private boolean readFile(Path file, Map<String, String> values, List<String> problems, List<String> warnings) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!name.endsWith(".yml") && !name.endsWith(".yaml") && !name.endsWith(".json")) {
             problems.add(file + ": unexpected config file extension (use .yml, .yaml or .json)");
-            return;
+            return true;
+        }
+        if (Files.isDirectory(file)) {
+            problems.add(file + ": a directory, not a config file; give the file's path with -c (or"
+                    + " PGRWL_CONFIG_PATH)");
+            return false;
         }
         Object root;
         try (Reader reader = Files.newBufferedReader(file)) {
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+        } catch (java.nio.file.NoSuchFileException e) {
+            problems.add(file + ": no such config file; check the path given with -c (or PGRWL_CONFIG_PATH)");
+            return false;
+        } catch (java.nio.file.AccessDeniedException e) {
+            problems.add(file + ": permission denied: pgrwl runs as user " + System.getProperty("user.name")
+                    + ", who cannot read this config file (or cannot enter a directory on its path); give that user"
+                    + " read access to it");
+            return false;
         } catch (IOException e) {
-            problems.add(file + ": cannot read the config file: " + e);
-            return;
+            problems.add(file + ": cannot read the config file: " + (e.getMessage() == null ? e.toString()
+                    : e.getMessage()));
+            return false;
         } catch (YAMLException e) {
             problems.add(file + ": not valid YAML/JSON: " + e.getMessage().replace('\n', ' '));
-            return;
+            return true;
         }
         if (root == null) {
-            return;
+            return true;
         }
         if (!(root instanceof Map<?, ?> map)) {
             problems.add(file + ": the top level must be a mapping of sections (main, receiver, log, ...)");
-            return;
+            return true;
         }
         flatten("", map, values, problems, warnings);
+        return true;
     }
 
     private void flatten(String prefix, Map<?, ?> map, Map<String, String> values, List<String> problems,

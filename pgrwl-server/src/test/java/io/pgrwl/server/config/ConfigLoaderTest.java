@@ -106,6 +106,14 @@ class ConfigLoaderTest {
         assertTrue(e.problems().stream().anyMatch(p -> p.startsWith("receiver.slot: required")));
         assertThrows(ConfigException.class, () -> loader(Map.of()).load(write("c.toml", "x"), Mode.RECEIVE));
         assertThrows(ConfigException.class, () -> loader(Map.of()).load(write("c.yml", "[1, 2"), Mode.RECEIVE));
+        Path missing = tmp.resolve("missing.yml");
+        assertEquals(java.util.List.of(missing + ": no such config file; check the path given with -c (or"
+                + " PGRWL_CONFIG_PATH)"), assertThrows(ConfigException.class,
+                () -> loader(Map.of()).load(missing, Mode.RECEIVE)).problems(),
+                "alone: main.directory and receiver.slot are not missing, the file is");
+        Path directory = Files.createDirectory(tmp.resolve("a-directory.yml"));
+        assertTrue(assertThrows(ConfigException.class, () -> loader(Map.of()).load(directory, Mode.RECEIVE))
+                .problems().getFirst().startsWith(directory + ": a directory, not a config file"));
         assertFalse(ConfigLoader.envName("main.listen_port").isEmpty());
         assertEquals("PGRWL_MAIN_LISTEN_PORT", ConfigLoader.envName("main.listen_port"));
     }
