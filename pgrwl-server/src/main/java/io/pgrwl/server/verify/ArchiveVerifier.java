@@ -26,6 +26,9 @@ import java.util.TreeMap;
  */
 public final class ArchiveVerifier {
 
+    /** Newest segments read at most to learn the segment size: past that, the archive is not one of segments. */
+    static final int MAX_SIZE_PROBES = 8;
+
     private final Archive archive;
     private final BackupCatalog catalog;
 
@@ -69,8 +72,7 @@ public final class ArchiveVerifier {
         TimelineHistory history = history(newest, byName, problems, damaged);
 
         // the segment size: the decoded length of a segment (the names do not tell it)
-        int segmentSize = knownSegmentSize > 0 ? knownSegmentSize
-                : segmentSize(byName.get(segments.getLast()).getFirst());
+        int segmentSize = knownSegmentSize > 0 ? knownSegmentSize : segmentSize(segments, byName);
         Map<Long, String> onPath = new TreeMap<>();
         for (String name : segments) {
             WalFileName w = WalFileName.parse(name, segmentSize).orElse(null);
@@ -188,15 +190,30 @@ public final class ArchiveVerifier {
         }
     }
 
-    private int segmentSize(ArchivedWal sample) throws IOException {
-        try (InputStream in = archive.openDecoded(sample.object(), sample.walFileName())) {
-            long n = in.transferTo(java.io.OutputStream.nullOutputStream());
-            if (n < (1 << 20) || n > (1 << 30) || Long.bitCount(n) != 1) {
-                throw new IOException("the newest segment " + sample.object().name() + " decodes to " + n
-                        + " bytes, not a WAL segment size (a power of two from 1 MiB to 1 GiB)");
+    /**
+     * @return the segment size: the decoded length of the newest segment that decodes to a WAL segment size. A damaged
+     *     newer one is passed over here (the walk reports it), so that one damaged object does not stop the report
+     *     that names it
+     * @throws IOException when no segment decodes to a segment size, naming what each of them did
+     */
+    private int segmentSize(List<String> segments, Map<String, List<ArchivedWal>> byName) throws IOException {
+        List<String> tried = new ArrayList<>();
+        for (int i = segments.size() - 1; i >= 0 && tried.size() < MAX_SIZE_PROBES; i--) {
+            ArchivedWal sample = byName.get(segments.get(i)).getFirst();
+            try (InputStream in = archive.openDecoded(sample.object(), sample.walFileName())) {
+                long n = in.transferTo(java.io.OutputStream.nullOutputStream());
+                if (n >= (1 << 20) && n <= (1 << 30) && Long.bitCount(n) == 1) {
+                    return (int) n;
+                }
+                tried.add(sample.object().name() + " decodes to " + n + " bytes");
+            } catch (IOException | RuntimeException e) {
+                tried.add(sample.object().name() + " cannot be decoded: " + e.getMessage());
             }
-            return (int) n;
         }
+        throw new IOException("no segment of the archive decodes to a WAL segment size (a power of two from 1 MiB to"
+                + " 1 GiB), so the segment size is unknown: " + String.join("; ", tried) + (tried.size()
+                == MAX_SIZE_PROBES ? " (and older ones not tried)" : "") + "; check storage.encryption.pass and"
+                + " storage.compression");
     }
 
 }
