@@ -145,6 +145,11 @@ final class Pgrwl implements AutoCloseable {
         return this;
     }
 
+    /** @return the process id of the process started last (the launcher execs the JVM: the same process) */
+    long pid() {
+        return process.pid();
+    }
+
     boolean alive() {
         return process != null && process.isAlive();
     }

@@ -16,12 +16,15 @@ final class S3Archives implements AutoCloseable {
 
     final BlobStore store = new TransientNio2BlobStore();
     final int port;
+    /** The secret access key this server accepts: {@link #SECRET_KEY} unless started {@link #withSecret}. */
+    final String secretKey;
     private final String host;
     private S3Proxy proxy;
 
-    private S3Archives(String host, int port) {
+    private S3Archives(String host, int port, String secretKey) {
         this.host = host;
         this.port = port;
+        this.secretKey = secretKey;
     }
 
     /** Starts the server on 127.0.0.1 and creates the bucket. */
@@ -31,12 +34,21 @@ final class S3Archives implements AutoCloseable {
 
     /** Starts the server on {@code host} (a loopback or test-namespace address) and creates the bucket. */
     static S3Archives start(String host) throws Exception {
-        S3Archives s3 = new S3Archives(host, Os.freePort());
+        return start(host, SECRET_KEY);
+    }
+
+    /** Starts the server on 127.0.0.1 accepting {@code secretKey}: a secret the tests can look for in outputs. */
+    static S3Archives withSecret(String secretKey) throws Exception {
+        return start("127.0.0.1", secretKey);
+    }
+
+    private static S3Archives start(String host, String secretKey) throws Exception {
+        S3Archives s3 = new S3Archives(host, Os.freePort(), secretKey);
         s3.restart();
         try (var admin = software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(URI.create(s3.url()))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
                 .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, s3.secretKey)))
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder().build())
                 .build()) {
             admin.createBucket(b -> b.bucket("wal"));
@@ -49,7 +61,7 @@ final class S3Archives implements AutoCloseable {
         return software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(URI.create(url()))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
                 .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, secretKey)))
                 .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder().build())
                 .build();
     }
@@ -61,7 +73,7 @@ final class S3Archives implements AutoCloseable {
     /** The settings of plugins/s3 for this server. */
     Map<String, String> settings() {
         return Map.of("url", url(), "bucket", "wal", "region", "us-east-1", "access_key_id", ACCESS_KEY,
-                "secret_access_key", SECRET_KEY, "use_path_style", "true");
+                "secret_access_key", secretKey, "use_path_style", "true");
     }
 
     /**
@@ -123,7 +135,7 @@ final class S3Archives implements AutoCloseable {
     /** (Re)starts the server on the same port and store: what was stored survives an outage. */
     void restart() throws Exception {
         S3Proxy p = S3Proxy.builder().blobStore(store).endpoint(URI.create(url()))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, secretKey).build();
         p.start();
         Await.until("s3proxy started", Duration.ofSeconds(30), () -> "STARTED".equals(p.getState()));
         proxy = p;
