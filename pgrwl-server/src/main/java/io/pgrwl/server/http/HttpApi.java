@@ -2,9 +2,11 @@ package io.pgrwl.server.http;
 
 import io.helidon.common.configurable.Resource;
 import io.helidon.common.pki.Keys;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -13,12 +15,14 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.pgrwl.server.config.Mode;
 import io.pgrwl.server.config.PgrwlConfig;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -29,16 +33,29 @@ import java.util.function.Consumer;
  * {@code /health/ready} and {@code /healthz} (the Go pgrwl's, always 200 while the process answers), none of which
  * needs the token (probes); {@code /metrics} when {@code metrics.enable}; and the mode's own routes.
  *
+ * <p>Hostile clients: a connection that sends nothing for {@link ConnectionGuard#LIMIT}, takes longer than that for
+ * its request head, or leaves one write of its answer blocked that long is closed ({@link ConnectionGuard}); a request
+ * head over the limits (request line {@value #MAX_PROLOGUE} bytes, headers {@value #MAX_HEADERS} bytes) is answered
+ * 400 before any route runs; a malformed request line 400, never 500. Fixed limits, not configuration keys: no
+ * legitimate client comes near them.
+ *
  * <p>Thread-safe; requests are served on Helidon's virtual threads.
  */
 public final class HttpApi implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
 
-    private final WebServer server;
+    /** Longest request line accepted (Helidon's default): a WAL path is under 100 bytes. */
+    static final int MAX_PROLOGUE = 4096;
+    /** Largest header block accepted (Helidon's default); more is answered 400 before any route runs. */
+    static final int MAX_HEADERS = 16 * 1024;
 
-    private HttpApi(WebServer server) {
+    private final WebServer server;
+    private final ConnectionGuard guard;
+
+    private HttpApi(WebServer server, ConnectionGuard guard) {
         this.server = server;
+        this.guard = guard;
     }
 
     /**
@@ -62,23 +79,37 @@ public final class HttpApi implements AutoCloseable {
                          Consumer<HttpRouting.Builder> routes) {
         String address = http.bindAddress(mode);
         WebServer server;
+        ConnectionGuard guard = new ConnectionGuard(ConnectionGuard.LIMIT);
         try {
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(address)
                     .port(http.listenPort())
                     .shutdownHook(false) // pgrwl stops the server itself, after the receiver's final fsync
+                    // Helidon closes a connection waiting for its next request line this long (default 5 min,
+                    // checked every 2 min): hundreds of silent clients would otherwise each hold a socket that long
+                    .idleConnectionTimeout(ConnectionGuard.LIMIT)
+                    .idleConnectionPeriod(Duration.ofSeconds(5))
+                    // and a read timeout on every accepted socket: Helidon's idle check only sees a connection once
+                    // its first byte arrived, so a client that connects and sends nothing would be kept forever
+                    .connectionOptions(new ReadTimeout(SocketOptions.create(), ConnectionGuard.LIMIT))
+                    .addProtocol(Http1Config.builder().maxPrologueLength(MAX_PROLOGUE).maxHeadersSize(MAX_HEADERS)
+                            .addReceiveListener(guard.headListener()).addSendListener(guard.answerListener()).build())
+                    .directHandlers(d -> d.addHandler(DirectHandler.EventType.INTERNAL_ERROR,
+                            new MalformedRequestLineIs400(guard)))
                     .addFeature(observe(observability))
-                    .routing(r -> routing(r, http, debugRoutes(observability, http, address), routes));
+                    .routing(r -> routing(r, http, guard, debugRoutes(observability, http, address), routes));
             if (http.tls()) {
                 Keys keys = tlsKeys(http);
                 builder.tls(t -> t.privateKey(keys).privateKeyCertChain(keys));
             }
             server = builder.build().start();
         } catch (UncheckedIOException | IllegalStateException e) {
+            guard.close();
             throw cannotListen(address, http.listenPort(), rootCause(e), e);
         }
         if (!server.isRunning() || server.port() < 0) {
             // Helidon logs the failure and returns a stopped server; find the reason by binding ourselves
+            guard.close();
             throw cannotListen(address, http.listenPort(), bindError(address, http.listenPort()), null);
         }
         LOG.log(System.Logger.Level.INFO, (http.tls() ? "TLS on" : "plain HTTP (no main.tls)") + ", "
@@ -87,12 +118,17 @@ public final class HttpApi implements AutoCloseable {
                 + (address.startsWith("127.") ? " (loopback only: serve mode without a token never listens on the"
                 + " network unless main.listen_address says so)" : "") : ""));
         LOG.log(System.Logger.Level.INFO, "HTTP API listening on " + address + ":" + server.port());
-        return new HttpApi(server);
+        return new HttpApi(server, guard);
     }
 
-    private static void routing(HttpRouting.Builder r, PgrwlConfig.Http http, boolean debug,
+    private static void routing(HttpRouting.Builder r, PgrwlConfig.Http http, ConnectionGuard guard, boolean debug,
                                 Consumer<HttpRouting.Builder> routes) {
         r.addFilter(HttpApi::refuseDotSegments);
+        r.addFilter((chain, req, res) -> {
+            String peer = req.remotePeer().address().toString();
+            res.streamFilter(out -> guard.guard(out, peer)); // a client that stops reading is cut, not waited for
+            chain.proceed();
+        });
         if (http.authToken() != null) {
             r.addFilter(new BearerTokenFilter(http.authToken()));
         }
@@ -157,6 +193,79 @@ public final class HttpApi implements AutoCloseable {
         chain.proceed();
     }
 
+    /**
+     * 400 instead of Helidon's 500 when the request line could not be parsed: Helidon 4.2 answers a method that is not
+     * an HTTP token (such as {@code G@T}) with 500, which would tell an operator that pgrwl is broken when the client
+     * is. An internal error once the request line was parsed (in a route) keeps Helidon's answer.
+     */
+    private record MalformedRequestLineIs400(ConnectionGuard guard) implements DirectHandler {
+        private static final DirectHandler HELIDON = DirectHandler.defaultHandler();
+
+        @Override
+        public TransportResponse handle(TransportRequest request, EventType type, Status status,
+                                        io.helidon.http.ServerResponseHeaders headers, String message) {
+            if (type == EventType.INTERNAL_ERROR && guard.inRequestLine()) {
+                return TransportResponse.builder().status(Status.BAD_REQUEST_400).keepAlive(false)
+                        .header(HeaderNames.CONTENT_TYPE, "text/plain")
+                        .entity("malformed request line (method, path or protocol)\n").build();
+            }
+            return HELIDON.handle(request, type, status, headers, message);
+        }
+    }
+
+    /** Helidon's options for accepted sockets, plus {@code SO_TIMEOUT}: a read that gets nothing that long fails. */
+    private record ReadTimeout(SocketOptions helidon, Duration timeout) implements SocketOptions {
+        @Override
+        public void configureSocket(java.net.Socket socket) {
+            helidon.configureSocket(socket);
+            try {
+                socket.setSoTimeout((int) timeout.toMillis());
+            } catch (java.net.SocketException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public java.util.Map<java.net.SocketOption<?>, Object> socketOptions() {
+            return helidon.socketOptions();
+        }
+
+        @Override
+        public Duration connectTimeout() {
+            return helidon.connectTimeout();
+        }
+
+        @Override
+        public Duration readTimeout() {
+            return timeout;
+        }
+
+        @Override
+        public java.util.Optional<Integer> socketReceiveBufferSize() {
+            return helidon.socketReceiveBufferSize();
+        }
+
+        @Override
+        public java.util.Optional<Integer> socketSendBufferSize() {
+            return helidon.socketSendBufferSize();
+        }
+
+        @Override
+        public boolean socketReuseAddress() {
+            return helidon.socketReuseAddress();
+        }
+
+        @Override
+        public boolean socketKeepAlive() {
+            return helidon.socketKeepAlive();
+        }
+
+        @Override
+        public boolean tcpNoDelay() {
+            return helidon.tcpNoDelay();
+        }
+    }
+
     private static Keys tlsKeys(PgrwlConfig.Http http) {
         try {
             Keys keys = Keys.builder().pem(p -> p.key(Resource.create(http.tlsKeyFile()))
@@ -207,5 +316,6 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        guard.close();
     }
 }

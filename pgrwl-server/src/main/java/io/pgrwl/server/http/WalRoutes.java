@@ -16,8 +16,9 @@ import java.util.Optional;
  * Serve mode's routes: {@code GET} and {@code HEAD} of {@code /api/v1/wal/<name>} and the older {@code /wal/<name>}.
  *
  * <p>200 carries {@code Content-Length} and {@code Repr-Digest: sha-256=:…:} (RFC 9530), so a client can tell a
- * complete transfer from a cut one; 400 for anything but a WAL file name; 404 only when the file is nowhere; 503 with
- * {@code Retry-After} when a place could not be read, so that a restore never mistakes an outage for the end of WAL.
+ * complete transfer from a cut one; 400 for anything but a WAL file name; 405 for any other method; 404 only when the
+ * file is nowhere; 503 with {@code Retry-After} when a place could not be read, so that a restore never mistakes an
+ * outage for the end of WAL.
  */
 public final class WalRoutes {
 
@@ -32,6 +33,13 @@ public final class WalRoutes {
             routing.get(prefix + "/*", (req, res) -> measured(meters, res, () -> serve(prefix, req, res, lookup, true)));
             routing.head(prefix + "/*", (req, res) -> measured(meters, res, () -> serve(prefix, req, res, lookup,
                     false)));
+            // 405 with Allow for any other method on a WAL path (Helidon's own answer would be 404, which reads as
+            // "no such file" to a client that merely used the wrong method)
+            routing.any(prefix + "/*", (req, res) -> {
+                res.header(HeaderNames.ALLOW, "GET, HEAD");
+                refuse(res, Status.METHOD_NOT_ALLOWED_405, req.prologue().method().text()
+                        + " is not allowed on WAL files: they are read with GET or HEAD");
+            });
             routing.get(prefix, (req, res) -> measured(meters, res, () -> {
                 refuse(res, Status.BAD_REQUEST_400, "no WAL file name after the path");
                 return 0L;
