@@ -23,7 +23,8 @@ class SftpStorageProviderTest {
                 Map.entry("user", Type.STRING), Map.entry("pass", Type.STRING), Map.entry("pkey_path", Type.STRING),
                 Map.entry("pkey_pass", Type.STRING), Map.entry("base_dir", Type.STRING),
                 Map.entry("known_hosts", Type.STRING), Map.entry("insecure_ignore_host_key", Type.BOOL),
-                Map.entry("connect_timeout", Type.INT)), declared);
+                Map.entry("connect_timeout", Type.INT),
+                Map.entry("stale_temp_after", Type.DURATION)), declared);
         assertEquals(declared.size(), provider.settings().size(), "no key is declared twice");
     }
 
