@@ -209,7 +209,9 @@ class BackupIT {
     void aBackupWhoseProcessIsKilledIsListedFailedAndTheNextSucceedsWhileCommitsKeepCompleting() throws Exception {
         Path base = Os.tempDir("pgrwl-backup-kill");
         Path wal = base.resolve("pgrwl-wal");
-        String storage = localStorage(base.resolve("archive")) + "backup:\n  max_rate: 2M\n";
+        // the killed put's temporary file goes once stale: 10 s here, well past any write of a live put
+        String storage = localStorage(base.resolve("archive")).replace("  local:\n", "  local:\n"
+                + "    stale_temp_after: 10s\n") + "backup:\n  max_rate: 2M\n";
         String yaml = Pgrwl.config(wal, "pgrwl") + storage;
         try (PgCluster pg = PgCluster.init(base, "primary", 16, "synchronous_standby_names = 'pgrwl'",
                 "synchronous_commit = on").start()) {
@@ -253,8 +255,9 @@ class BackupIT {
                 assertEquals("40", pg.queryOne("select count(*) from ticks"));
                 Await.until("retention removed the failed backup", LONG,
                         () -> !pgrwl.get("/api/v1/backups").contains(killed));
-                assertTrue(!Files.exists(base.resolve("archive").resolve("backups").resolve(killed)),
-                        "nothing of the failed backup is left in the archive");
+                Await.until("nothing of the failed backup is left in the archive (its objects deleted, the killed"
+                        + " put's temporary file removed by a listing once stale)", LONG,
+                        () -> !Files.exists(base.resolve("archive").resolve("backups").resolve(killed)));
                 assertTrue(pgrwl.get("/api/v1/backups").contains("\"status\":\"completed\""),
                         "the completed backup is kept");
                 assertEquals(0, pgrwl.stop());

@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,14 +23,27 @@ import java.util.Optional;
 /**
  * Files under a root directory. A put writes a hidden temporary file beside the target, fsyncs it, renames it over the
  * target (or, for {@link #putIfAbsent}, links it to the target) and fsyncs the directory, so a crash leaves the old
- * object or the complete new one, and an interrupted put at most a temporary file that listings skip. Thread-safe.
+ * object or the complete new one, and an interrupted put at most a temporary file that listings skip and, once
+ * stale, remove ({@link #STALE_TEMP_AFTER}). A delete removes the directories it leaves empty, so a removed base backup
+ * leaves nothing behind. Thread-safe.
  */
 final class LocalStorage implements Storage {
 
-    private final Path root;
+    private static final System.Logger LOG = System.getLogger(LocalStorage.class.getName());
 
-    LocalStorage(Path root) {
+    /**
+     * A put's temporary file that nobody wrote to for this long is the leftover of a put whose process died (a SIGKILL
+     * between its write and its rename): a live put writes every few seconds at most, even a base backup streaming a
+     * large tar, so its file's modification time stays fresh. Listing removes such leftovers.
+     */
+    static final Duration STALE_TEMP_AFTER = Duration.ofMinutes(15);
+
+    private final Path root;
+    private final Duration staleTempAfter;
+
+    LocalStorage(Path root, Duration staleTempAfter) {
         this.root = root;
+        this.staleTempAfter = staleTempAfter;
     }
 
     private Path path(String name) {
@@ -60,7 +74,7 @@ final class LocalStorage implements Storage {
         Files.createDirectories(dir);
         Path tmp = dir.resolve(ObjectNames.temporaryFileName(target.getFileName().toString()));
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = openTemporary(tmp)) {
                 OutputStream out = Channels.newOutputStream(ch);
                 content.transferTo(out);
                 ch.force(true);
@@ -75,6 +89,19 @@ final class LocalStorage implements Storage {
         }
         Fsync.directory(dir);
         return stat(name).orElseThrow(() -> new NoSuchFileException(target.toString(), null, "vanished after put"));
+    }
+
+    /**
+     * A delete of the directory's last object removes the directory; a put racing with it finds its directory gone
+     * between creating and opening, and creates it once more.
+     */
+    private static FileChannel openTemporary(Path tmp) throws IOException {
+        try {
+            return FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(tmp.getParent());
+            return FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
     }
 
     private static void link(Path target, Path tmp) throws IOException {
@@ -108,14 +135,18 @@ final class LocalStorage implements Storage {
         if (!Files.isDirectory(root)) {
             return objects;
         }
+        long staleBefore = System.currentTimeMillis() - staleTempAfter.toMillis();
         // A walk that tolerates files vanishing under it: concurrent puts rename their temporary files away while
         // another upload lists the archive, and that must not fail the listing.
         Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes a) {
                 String name = root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
-                if (a.isRegularFile() && name.startsWith(prefix)
-                        && !ObjectNames.isTemporary(p.getFileName().toString())) {
+                if (ObjectNames.isTemporary(p.getFileName().toString())) {
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < staleBefore) {
+                        removeStale(p);
+                    }
+                } else if (a.isRegularFile() && name.startsWith(prefix)) {
                     objects.add(new ObjectInfo(name, a.size(), a.lastModifiedTime().toInstant(), Optional.empty()));
                 }
                 return java.nio.file.FileVisitResult.CONTINUE;
@@ -133,11 +164,42 @@ final class LocalStorage implements Storage {
         return objects;
     }
 
+    /** Best effort: a failure leaves the file for the next listing. */
+    private void removeStale(Path tmp) {
+        try {
+            if (Files.deleteIfExists(tmp)) {
+                LOG.log(System.Logger.Level.INFO, "removed " + tmp + ": the temporary file of a put whose process"
+                        + " ended before it finished (not written to for " + staleTempAfter.toSeconds()
+                        + " s or more)");
+                removeEmptyDirectories(tmp.getParent());
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot remove the stale temporary file " + tmp + " yet: " + e);
+        }
+    }
+
     @Override
     public void delete(String name) throws IOException {
         Path p = path(name);
         if (Files.deleteIfExists(p)) {
             Fsync.directory(p.getParent());
+            removeEmptyDirectories(p.getParent());
+        }
+    }
+
+    /**
+     * Removes {@code dir} and its parents below the root while they are empty, as object stores have no directories:
+     * a removed base backup must not leave {@code backups/<id>/} behind. Best effort: a directory that a concurrent put
+     * has just filled (DirectoryNotEmptyException) or that is already gone ends the climb.
+     */
+    private void removeEmptyDirectories(Path dir) {
+        for (Path d = dir; d != null && d.startsWith(root) && !d.equals(root); d = d.getParent()) {
+            try {
+                Files.delete(d);
+                Fsync.directory(d.getParent());
+            } catch (IOException e) {
+                return;
+            }
         }
     }
 
