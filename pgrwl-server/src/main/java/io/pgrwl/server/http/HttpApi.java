@@ -126,7 +126,12 @@ public final class HttpApi implements AutoCloseable {
         r.addFilter(HttpApi::refuseDotSegments);
         r.addFilter((chain, req, res) -> {
             String peer = req.remotePeer().address().toString();
-            res.streamFilter(out -> guard.guard(out, peer)); // a client that stops reading is cut, not waited for
+            // a client that stops reading is cut, not waited for. Not on HEAD: it has no body to guard, and with a
+            // stream filter Helidon sends the header-only answer as a streamed one, replacing the Content-Length a
+            // HEAD announces (the size of the file) with 0
+            if (req.prologue().method() != io.helidon.http.Method.HEAD) {
+                res.streamFilter(out -> guard.guard(out, peer));
+            }
             chain.proceed();
         });
         if (http.authToken() != null) {
