@@ -83,6 +83,26 @@ final class KeyDerivation {
             return key;
         } finally {
             working.release();
+            releaseDerivationMemory();
+        }
+    }
+
+    private static final long COLLECT_AT_MOST_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    private final java.util.concurrent.atomic.AtomicLong lastCollection = new java.util.concurrent.atomic.AtomicLong(
+            System.nanoTime() - COLLECT_AT_MOST_EVERY_NANOS);
+
+    /**
+     * The derivation's memory (64 MiB by default) is garbage now, most of it promoted to the old generation, which a
+     * receiver's steady allocation never fills: without a full collection it would stay committed and resident for the
+     * life of the process. One collection lets the heap shrink back (the launcher's {@code MaxHeapFreeRatio}) and
+     * returns those pages to the kernel. At most one a minute: reading the Go pgrwl's AEADv1 objects derives a key per
+     * object, and a collection per object would cost more than it gives back.
+     */
+    private void releaseDerivationMemory() {
+        long now = System.nanoTime();
+        long last = lastCollection.get();
+        if (now - last >= COLLECT_AT_MOST_EVERY_NANOS && lastCollection.compareAndSet(last, now)) {
+            System.gc();
         }
     }
 

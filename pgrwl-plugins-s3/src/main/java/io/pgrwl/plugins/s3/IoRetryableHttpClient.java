@@ -19,8 +19,9 @@ import software.amazon.awssdk.http.SdkHttpClient;
  * response read ends early ("Unexpected end of file from server", "Connection reset"), and HttpURLConnection does not
  * resend it itself because the SDK streams the body with a fixed length. Unwrapped here, that failure reaches the
  * retry strategy as the I/O error it is and is retried on a fresh connection, with the strategy's backoff and attempt
- * limit, like a refused connection. Resending is safe: every request body pgrwl sends is a byte array
- * ({@code RequestBody.fromBytes}), and every write is a whole-object PUT, an upload part, or a complete call.
+ * limit, like a refused connection. Resending is safe: every request body pgrwl sends is held in memory and read
+ * again from its start for each attempt ({@link PartBody}), and every write is a whole-object PUT, an upload part, or
+ * a complete call.
  *
  * <p>Thread-safe, as the wrapped client is.
  */

@@ -10,8 +10,6 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -21,7 +19,6 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -96,7 +93,7 @@ final class S3Storage implements Storage {
         String key = PROBE_PREFIX + ObjectNames.temporaryFileName("if-none-match");
         try {
             try {
-                putObject(key, probe(1), true);
+                putObject(key, PartBody.of(probe(1)), true);
             } catch (IOException e) {
                 if (e.getCause() instanceof S3Exception s3e && s3e.statusCode() == 403) {
                     LOG.log(System.Logger.Level.INFO, "cannot check whether the S3 server at " + endpoint + " honours "
@@ -110,10 +107,10 @@ final class S3Storage implements Storage {
                 throw new IOException("cannot check whether the S3 server at " + endpoint + " honours conditional "
                         + "writes: " + e.getMessage(), e);
             }
-            if (!refusedAgain(() -> putObject(key, probe(2), true))) {
+            if (!refusedAgain(() -> putObject(key, PartBody.of(probe(2)), true))) {
                 return Optional.of("a second PutObject with If-None-Match: * replaced the existing object");
             }
-            if (!refusedAgain(() -> multipart(key, probe(3), InputStream.nullInputStream(), true))) {
+            if (!refusedAgain(() -> multipart(key, PartBody.of(probe(3)), InputStream.nullInputStream(), true))) {
                 return Optional.of("a CompleteMultipartUpload with If-None-Match: * replaced the existing object");
             }
             return Optional.empty();
@@ -291,8 +288,8 @@ final class S3Storage implements Storage {
     }
 
     private ObjectInfo store(String key, InputStream content, boolean ifAbsent) throws IOException {
-        byte[] first = content.readNBytes(partSize);
-        if (first.length < partSize) {
+        PartBody first = PartBody.read(content, partSize);
+        if (first.length() < partSize) {
             return putObject(key, first, ifAbsent);
         }
         return multipart(key, first, content, ifAbsent);
@@ -303,13 +300,13 @@ final class S3Storage implements Storage {
         return Map.of(PUT_ID, UUID.randomUUID().toString());
     }
 
-    private ObjectInfo putObject(String key, byte[] body, boolean ifAbsent) throws IOException {
+    private ObjectInfo putObject(String key, PartBody body, boolean ifAbsent) throws IOException {
         String what = "put of \"" + key + "\" into bucket \"" + bucket + "\"";
         Map<String, String> id = putId();
         String etag = write(key, what, id.get(PUT_ID), ifAbsent, () -> s3.putObject(b -> b.bucket(bucket).key(key)
-                .metadata(id).ifNoneMatch(ifAbsent ? "*" : null), RequestBody.fromBytes(body)).eTag());
-        verify(key, etag, HexFormat.of().formatHex(md5(body)));
-        return new ObjectInfo(key, body.length, java.time.Instant.now(), Optional.of(unquote(etag)));
+                .metadata(id).ifNoneMatch(ifAbsent ? "*" : null), body.requestBody()).eTag());
+        verify(key, etag, HexFormat.of().formatHex(body.md5()));
+        return new ObjectInfo(key, body.length(), java.time.Instant.now(), Optional.of(unquote(etag)));
     }
 
     /**
@@ -317,7 +314,8 @@ final class S3Storage implements Storage {
      * upload (with {@code If-None-Match: *} when {@code ifAbsent}). However that fails (the content stream, a part, the
      * completion, an interrupt), the upload is aborted, so its parts are dropped and nothing appears.
      */
-    private ObjectInfo multipart(String key, byte[] first, InputStream content, boolean ifAbsent) throws IOException {
+    private ObjectInfo multipart(String key, PartBody first, InputStream content, boolean ifAbsent)
+            throws IOException {
         Map<String, String> id = putId();
         String uploadId = call("put of \"" + key + "\" (start multipart)",
                 () -> s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(id)).uploadId());
@@ -326,9 +324,10 @@ final class S3Storage implements Storage {
         long size = 0;
         String etag;
         try {
-            for (byte[] part = first; part.length > 0; part = content.readNBytes(partSize(partSize, parts.size() + 1))) {
+            for (PartBody part = first; part.length() > 0;
+                    part = PartBody.read(content, partSize(partSize, parts.size() + 1))) {
                 parts.add(uploadPart(key, uploadId, parts.size() + 1, part, partMd5s));
-                size += part.length;
+                size += part.length();
             }
             etag = write(key, "put of \"" + key + "\" (complete multipart)", id.get(PUT_ID), ifAbsent,
                     () -> s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
@@ -358,11 +357,11 @@ final class S3Storage implements Storage {
     static final int PARTS_PER_SIZE = 2000;
     private static final long MAX_PART = 1L << 30;
 
-    private CompletedPart uploadPart(String key, String uploadId, int number, byte[] body, ByteArrayOutputStream md5s)
-            throws IOException {
+    private CompletedPart uploadPart(String key, String uploadId, int number, PartBody body,
+            ByteArrayOutputStream md5s) throws IOException {
         String etag = call("put of \"" + key + "\" part " + number, () -> s3.uploadPart(b -> b.bucket(bucket)
-                .key(key).uploadId(uploadId).partNumber(number), RequestBody.fromBytes(body)).eTag());
-        byte[] md5 = md5(body);
+                .key(key).uploadId(uploadId).partNumber(number), body.requestBody()).eTag());
+        byte[] md5 = body.md5();
         verify(key + " part " + number, etag, HexFormat.of().formatHex(md5));
         md5s.write(md5, 0, md5.length);
         return CompletedPart.builder().partNumber(number).eTag(etag).build();
@@ -401,11 +400,7 @@ final class S3Storage implements Storage {
     }
 
     private static byte[] md5(byte[] data) {
-        try {
-            return MessageDigest.getInstance("MD5").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return PartBody.newMd5().digest(data);
     }
 
     @Override
