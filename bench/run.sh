@@ -212,15 +212,19 @@ scenario_catchup() {
     echo
     echo "A ${backlog_mb} MB backlog of WAL (16 MiB segments, pgbench + a bulk table) held by a slot; each receiver alone,"
     echo "started from the slot's restart_lsn, timed from process start (JVM start included) until its flush position"
-    echo "reaches the backlog's end (\`pg_stat_replication.flush_lsn\`); rounds alternate A B A B. Peak RSS is VmHWM."
+    echo "reaches the backlog's end (\`pg_stat_replication.flush_lsn\`); rounds alternate A B C A B C. Peak RSS is VmHWM"
+    echo "at that moment, RSS after is VmRSS once every completed segment is archived (pgrwl-archive) or at once. pgrwl-archive:"
+    echo "the same receiver also archiving each completed segment into \`storage.local\` with zstd + aes-256-gcm, 4 upload"
+    echo "workers (its time is the receiver's flush position, as for the others; its CPU and peak RSS include the uploads)."
     echo
-    echo "| receiver | median s | MB/s | CPU s per GiB | peak RSS MiB |"
-    echo "|---|---:|---:|---:|---:|"
+    echo "| receiver | median s | MB/s | CPU s per GiB | peak RSS MiB | RSS after MiB |"
+    echo "|---|---:|---:|---:|---:|---:|"
   } >>"$report"
   # one slot per receiver and round, all created before the backlog: each holds it from its start
+  local receivers=(pgrwl pgrwl-archive receivewal)
   for r in $(seq 1 "$n"); do
-    for who in pgrwl receivewal; do
-      psql_c "SELECT 1 FROM pg_create_physical_replication_slot('catchup_${who}_$r', true)" >/dev/null
+    for who in "${receivers[@]}"; do
+      psql_c "SELECT 1 FROM pg_create_physical_replication_slot('catchup_${who/-/_}_$r', true)" >/dev/null
     done
   done
   local start_lsn; start_lsn=$(psql_c "SELECT min(restart_lsn) FROM pg_replication_slots WHERE slot_name LIKE 'catchup%'")
@@ -233,15 +237,24 @@ scenario_catchup() {
   psql_c "SELECT pg_switch_wal()" >/dev/null
   local end_lsn; end_lsn=$(psql_c "SELECT pg_current_wal_lsn()")
   local bytes; bytes=$(psql_c "SELECT pg_wal_lsn_diff('$end_lsn', '$start_lsn')::bigint")
-  declare -A secs=() cpus=() hwms=()
+  declare -A secs=() cpus=() hwms=() rss=()
+  local segments=$(( bytes / 16777216 ))
   for r in $(seq 1 "$n"); do
-    for who in pgrwl receivewal; do
-      local dir=$work/catchup-$who-$r slot=catchup_${who}_$r; mkdir -p "$dir"
+    for who in "${receivers[@]}"; do
+      local dir=$work/catchup-$who-$r slot=catchup_${who/-/_}_$r; mkdir -p "$dir"
       local t0; t0=$(date +%s.%N)
-      if [ "$who" = pgrwl ]; then
+      if [ "$who" != receivewal ]; then
+        local storage=""
+        [ "$who" = pgrwl-archive ] && storage="storage:
+  name: local
+  local: {directory: $dir-archive}
+  compression: {algo: zstd}
+  encryption: {algo: aes-256-gcm, pass: bench-archive-pass}
+  uploader: {max_concurrency: 4}"
         cat >"$dir.yml" <<EOF
 main: {directory: $dir, listen_port: 0, listen_address: 127.0.0.1}
 receiver: {slot: $slot, application_name: $slot, create_slot: false}
+$storage
 log: {level: warn}
 EOF
         "$image/bin/pgrwl" -c "$dir.yml" -m receive >"$dir.log" 2>&1 &
@@ -255,23 +268,37 @@ EOF
         sleep 0.05 # polling the server's view of the receiver's flush position
       done
       local t1; t1=$(date +%s.%N)
+      secs[$who]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') "
+      if [ "$who" = pgrwl-archive ]; then
+        # every completed segment of the backlog archived: the archive directory holds that many objects
+        until [ "$(find "$dir-archive" -type f -name '0000*' ! -name '*.partial*' 2>/dev/null | wc -l)" -ge "$segments" ]; do
+          kill -0 "$pid" 2>/dev/null || { echo "bench: $who exited while archiving; see $dir.log" >&2; return 1; }
+          sleep 0.1 # polling the archive directory for the uploaded objects
+        done
+      fi
       cpus[$who]+="$(cpu_seconds "$pid") "
       hwms[$who]+="$(( $(hwm_kib "$pid") / 1024 )) "
-      secs[$who]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') "
+      rss[$who]+="$(( $(rss_kib "$pid") / 1024 )) "
       kill "$pid"; wait "$pid" 2>/dev/null || true
-      rm -rf "$dir"
+      rm -rf "$dir" "$dir-archive"
       psql_c "SELECT pg_drop_replication_slot('$slot')" >/dev/null
     done
   done
-  for who in pgrwl receivewal; do
-    local s c h
+  declare -A medsecs=()
+  for who in "${receivers[@]}"; do
+    local s c h a
     s=$(tr ' ' '\n' <<<"${secs[$who]}" | grep . | median)
     c=$(tr ' ' '\n' <<<"${cpus[$who]}" | grep . | median)
     h=$(tr ' ' '\n' <<<"${hwms[$who]}" | grep . | median)
-    printf '| %s | %.2f | %.0f | %.1f | %d |\n' "$( [ $who = pgrwl ] && echo pgrwl || echo pg_receivewal)" "$s" \
+    a=$(tr ' ' '\n' <<<"${rss[$who]}" | grep . | median)
+    medsecs[$who]=$s
+    printf '| %s | %.2f | %.0f | %.1f | %d | %d |\n' "$( [ $who = receivewal ] && echo pg_receivewal || echo $who)" "$s" \
       "$(awk -v b="$bytes" -v s="$s" 'BEGIN {print b / 1000000 / s}')" \
-      "$(awk -v b="$bytes" -v c="$c" 'BEGIN {print c / (b / 1073741824)}')" "$h" | tee -a "$report"
+      "$(awk -v b="$bytes" -v c="$c" 'BEGIN {print c / (b / 1073741824)}')" "$h" "$a" | tee -a "$report"
   done
+  echo >>"$report"
+  echo "Throughput ratio pgrwl / pg_receivewal: $(ratio "${medsecs[receivewal]}" "${medsecs[pgrwl]}")x (ratio of median times)." \
+    | tee -a "$report"
   echo >>"$report"
 }
 
