@@ -43,8 +43,8 @@ if [ -z "${JAVA_HOME:-}" ]; then
 fi
 image=${PGRWL_IMAGE:-$top/jlink/target/pgrwl}   # PGRWL_IMAGE: another image, e.g. an older build, for comparison
 if [ -n "$build" ]; then
-  echo "bench: building the runtime image (mvn -q package -DskipTests)"
-  mvn -B -q -ntp package -DskipTests >/dev/null
+  echo "bench: building the runtime image (mvn -q install -DskipTests)"
+  mvn -B -q -ntp install -DskipTests >/dev/null  # install: the recovery scenario runs Maven on the jlink module alone
 fi
 [ -x "$image/bin/pgrwl" ] || { echo "bench: no image at $image; run without --no-build" >&2; exit 1; }
 

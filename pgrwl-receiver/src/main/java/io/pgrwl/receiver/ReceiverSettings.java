@@ -15,11 +15,13 @@ import java.util.Objects;
  *     ({@code receiver.status_interval}); zero sends them only when asked and after each fsync
  * @param timeout how long the server may stay silent before the connection is taken for dead, dropped and made
  *     again ({@code receiver.timeout}, like PostgreSQL's {@code wal_receiver_timeout}); zero never
+ * @param allowArchiveGap {@code receiver.allow_archive_gap}: with an empty directory, start from the slot even when
+ *     the archive ends before it (a hole accepted after a new base backup), instead of streaming from the archive's end
  * @param reconnectMin the first reconnect delay
  * @param reconnectMax the cap of the exponentially growing reconnect delay
  */
 public record ReceiverSettings(Path directory, String slot, boolean createSlot, boolean noLoop,
-                               Duration statusInterval, Duration timeout, Duration reconnectMin,
+                               Duration statusInterval, Duration timeout, boolean allowArchiveGap, Duration reconnectMin,
                                Duration reconnectMax) {
 
     public ReceiverSettings {

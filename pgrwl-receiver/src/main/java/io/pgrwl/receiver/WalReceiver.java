@@ -3,6 +3,7 @@ package io.pgrwl.receiver;
 import io.pgrwl.receiver.ReplicationConnection.QueryResult;
 import io.pgrwl.receiver.WalDirectory.StartPoint;
 import io.pgrwl.spi.Backoff;
+import io.pgrwl.spi.TimelineHistory;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -26,6 +27,9 @@ public final class WalReceiver {
     private final ConnectionSettings connection;
     private final ReceiverState state = new ReceiverState();
     private final CountDownLatch stop = new CountDownLatch(1);
+    private volatile ArchivedSegments archive;
+    /** Whether the start was decided with the archive: once per process, at its first connection. */
+    private boolean startDecided;
 
     /**
      * @param settings what to receive; not null
@@ -54,6 +58,16 @@ public final class WalReceiver {
      */
     public void onFsync(java.util.function.LongConsumer listener) {
         state.fsyncDurations = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Lets the first connection's start decision see what the archive holds ({@link StartDecision}). Without it, the
+     * directory and the slot decide alone. Call before {@link #run()}.
+     *
+     * @param archive lists the archive's complete segments; not null
+     */
+    public void archivedSegments(ArchivedSegments archive) {
+        this.archive = java.util.Objects.requireNonNull(archive, "archive");
     }
 
     /** @return a snapshot of positions and counters; never null */
@@ -129,9 +143,29 @@ public final class WalReceiver {
             state.systemIdentifier = systemId;
             state.segmentSize = segmentSize;
             Optional<StartPoint> slotStart = ensureSlot(conn);
-            StartPoint start = notBeforeDurable(directory.findStreamingStart(segmentSize)
-                    .or(() -> slotStart)
-                    .orElse(new StartPoint(serverPosition, serverTimeline)), segmentSize);
+            Optional<StartPoint> directoryStart = directory.findStreamingStart(segmentSize);
+            StartPoint serverStart = new StartPoint(serverPosition, serverTimeline);
+            String gapAdvice = "";
+            StartPoint start;
+            if (!startDecided) {
+                StartDecision.Decision decision = decideWithArchive(conn, directoryStart, slotStart, serverStart,
+                        segmentSize);
+                startDecided = true;
+                if (!decision.note().isEmpty()) {
+                    LOG.log(decision.backToArchiveEnd() || decision.note().startsWith("the archive could not")
+                            ? System.Logger.Level.WARNING : System.Logger.Level.INFO, decision.note());
+                }
+                if (decision.backToArchiveEnd()) {
+                    gapAdvice = " The start was taken from the archive's end (" + decision.start().position()
+                            + "): main.directory is empty and the slot points past WAL the archive lacks. If that"
+                            + " WAL is lost for good, take a new base backup, then set receiver.allow_archive_gap:"
+                            + " true to stream from the slot's position (restores from older backups stop at the"
+                            + " hole).";
+                }
+                start = decision.start();
+            } else {
+                start = notBeforeDurable(directoryStart.or(() -> slotStart).orElse(serverStart), segmentSize);
+            }
             if (start.timeline() > serverTimeline) {
                 throw ReceiverException.fatal("main.directory holds WAL of timeline " + start.timeline()
                         + ", but the server at " + conn.address() + " is on timeline " + serverTimeline + " (starting"
@@ -139,7 +173,7 @@ public final class WalReceiver {
                         + " right server?", null);
             }
             new WalStream(conn, directory, segmentSize, settings.slot(), settings.statusInterval().toMillis(),
-                    settings.timeout().toMillis(), this::stopRequested, state)
+                    settings.timeout().toMillis(), this::stopRequested, state, gapAdvice)
                     .receive(start.position().segmentStart(segmentSize), start.timeline());
         } catch (MalformedReplyException e) {
             throw ReceiverException.fatal("the server at " + conn.address() + " sent a reply pgrwl cannot read: "
@@ -156,6 +190,39 @@ public final class WalReceiver {
             throw ReceiverException.transientFailure("lost the replication connection to " + conn.address() + ": "
                     + e, e);
         }
+    }
+
+    /**
+     * The first start of this process: the directory, the slot and the archive together ({@link StartDecision}).
+     * Blocks on the storage listing; a failed listing leaves the decision to the directory and the slot.
+     */
+    private StartDecision.Decision decideWithArchive(ReplicationConnection conn, Optional<StartPoint> directoryStart,
+                                                     Optional<StartPoint> slotStart, StartPoint serverStart,
+                                                     int segmentSize) throws IOException, ReceiverException {
+        ArchivedSegments lister = archive;
+        Optional<java.util.Collection<String>> archived = null;
+        String problem = null;
+        TimelineHistory history = TimelineHistory.root(serverStart.timeline());
+        if (lister != null) {
+            if (serverStart.timeline() > 1) {
+                String command = "TIMELINE_HISTORY " + serverStart.timeline();
+                try {
+                    history = TimelineHistory.parse(serverStart.timeline(), new String(conn.query(command)
+                            .requireBytes(command, "content"), java.nio.charset.StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    throw new MalformedReplyException(command, "does not parse as a timeline history: "
+                            + e.getMessage(), e);
+                }
+            }
+            try {
+                archived = Optional.of(lister.completeSegmentNames());
+            } catch (IOException | RuntimeException e) {
+                archived = Optional.empty();
+                problem = e.getMessage() == null ? e.toString() : e.getMessage();
+            }
+        }
+        return StartDecision.decide(directoryStart, slotStart, serverStart, history, archived, problem,
+                settings.allowArchiveGap(), segmentSize);
     }
 
     /**

@@ -38,6 +38,8 @@ final class WalStream {
     private final long timeoutMillis;
     private final BooleanSupplier stopRequested;
     private final ReceiverState state;
+    /** Appended to the gap message: how the start was chosen, when that matters to the operator; may be empty. */
+    private final String gapAdvice;
     private final boolean trace = LOG.isLoggable(System.Logger.Level.TRACE);
 
     private WalSegmentFile walFile;
@@ -48,7 +50,8 @@ final class WalStream {
     private long stopDeadline;
 
     WalStream(ReplicationConnection connection, WalDirectory directory, int segmentSize, String slot,
-              long statusIntervalMillis, long timeoutMillis, BooleanSupplier stopRequested, ReceiverState state) {
+              long statusIntervalMillis, long timeoutMillis, BooleanSupplier stopRequested, ReceiverState state,
+              String gapAdvice) {
         this.connection = connection;
         this.directory = directory;
         this.segmentSize = segmentSize;
@@ -57,6 +60,7 @@ final class WalStream {
         this.timeoutMillis = timeoutMillis;
         this.stopRequested = stopRequested;
         this.state = state;
+        this.gapAdvice = gapAdvice;
     }
 
     /**
@@ -123,7 +127,8 @@ final class WalStream {
                     + " (timeline " + timeline + ", from " + position + "), which main.directory needs next [server: "
                     + e.describe() + "]. pgrwl will not skip ahead: the archive cannot be continued without losing"
                     + " WAL. Take a new base backup now; then, to archive from the server's current position, move"
-                    + " the WAL files out of main.directory (keep them for older restores) and restart pgrwl.", e);
+                    + " the WAL files out of main.directory (keep them for older restores) and restart pgrwl."
+                    + gapAdvice, e);
         }
         if ("55000".equals(e.sqlState())) {
             return ReceiverException.fatal("replication slot \"" + slot + "\" cannot be used [server: " + e.describe()

@@ -42,6 +42,7 @@ public final class ConfigDocument {
                 .put("no_loop", c.receiver().noLoop())
                 .put("status_interval", text(c.receiver().statusInterval()))
                 .put("timeout", text(c.receiver().timeout()))
+                .put("allow_archive_gap", c.receiver().allowArchiveGap())
                 .put("create_slot", c.receiver().createSlot())
                 .put("application_name", c.receiver().applicationName());
         Json storage = Json.object()

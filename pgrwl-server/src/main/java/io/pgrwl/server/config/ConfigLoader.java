@@ -357,7 +357,8 @@ public final class ConfigLoader {
         PgrwlConfig.Receiver receiver = new PgrwlConfig.Receiver(slot, values.get("receiver.no_loop", ConfigValues::parseBool,
                 false), status, values.get("receiver.create_slot", ConfigValues::parseBool, true),
                 values.get("receiver.application_name", Function.identity(), slot),
-                values.get("receiver.timeout", Durations::parse, Duration.ofSeconds(60)));
+                values.get("receiver.timeout", Durations::parse, Duration.ofSeconds(60)),
+                values.get("receiver.allow_archive_gap", ConfigValues::parseBool, false));
         PgrwlConfig.Log log = new PgrwlConfig.Log(
                 values.get("log.level", ConfigLoader::level, System.Logger.Level.INFO),
                 values.get("log.format", ConfigLoader::logFormat, PgrwlConfig.Log.Format.TEXT),

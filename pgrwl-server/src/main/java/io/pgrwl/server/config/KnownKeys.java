@@ -125,6 +125,7 @@ final class KnownKeys {
         k.put("receiver.no_loop", Type.BOOL);
         k.put("receiver.status_interval", Type.DURATION);
         k.put("receiver.timeout", Type.DURATION);
+        k.put("receiver.allow_archive_gap", Type.BOOL);
         k.put("receiver.create_slot", Type.BOOL);
         k.put("receiver.application_name", Type.STRING);
         k.put("storage.name", Type.STRING);

@@ -185,9 +185,11 @@ public record PgrwlConfig(Http http, Path directory, Receiver receiver, Storage 
      * @param statusInterval {@code receiver.status_interval}
      * @param createSlot {@code receiver.create_slot}
      * @param applicationName {@code receiver.application_name}, defaults to the slot name
+     * @param timeout {@code receiver.timeout}
+     * @param allowArchiveGap {@code receiver.allow_archive_gap}
      */
     public record Receiver(String slot, boolean noLoop, Duration statusInterval, boolean createSlot, String applicationName,
-                           Duration timeout) {
+                           Duration timeout, boolean allowArchiveGap) {
     }
 
     /**

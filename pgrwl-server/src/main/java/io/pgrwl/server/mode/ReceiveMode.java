@@ -69,7 +69,7 @@ public final class ReceiveMode {
         }
         ReceiverSettings settings = new ReceiverSettings(config.directory(), config.receiver().slot(),
                 config.receiver().createSlot(), config.receiver().noLoop(), config.receiver().statusInterval(),
-                config.receiver().timeout(),
+                config.receiver().timeout(), config.receiver().allowArchiveGap(),
                 Duration.ofSeconds(1), Duration.ofSeconds(30));
         WalReceiver receiver = new WalReceiver(settings, connection);
         Uploader uploader;
@@ -177,6 +177,9 @@ public final class ReceiveMode {
         }
         Uploader uploader = new Uploader(config.directory(), archive, storage.maxConcurrency(), storage.syncInterval());
         receiver.onCompletedFile(uploader::submit);
+        // the first start looks at what the archive holds (io.pgrwl.receiver.StartDecision): complete segments only
+        receiver.archivedSegments(() -> archive.listWal().stream().map(io.pgrwl.spi.ArchivedWal::walFileName)
+                .filter(io.pgrwl.spi.WalFileName::isSegment).toList());
         if (!storage.partialInterval().isZero()) {
             partials = new PartialUploader(config.directory(), archive, config.receiver().slot(),
                     storage.partialInterval(), () -> {
