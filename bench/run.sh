@@ -277,6 +277,12 @@ EOF
         done
       fi
       cpus[$who]+="$(cpu_seconds "$pid") "
+      # PGRWL_BENCH_NMT=DIR (with PGRWL_JAVA_OPTS=-XX:NativeMemoryTracking=summary): where pgrwl's memory went
+      if [ -n "${PGRWL_BENCH_NMT:-}" ] && [ "$who" != receivewal ]; then
+        mkdir -p "$PGRWL_BENCH_NMT"
+        "$JAVA_HOME/bin/jcmd" "$pid" VM.native_memory summary >"$PGRWL_BENCH_NMT/$who-$r.txt" 2>&1 || true
+        grep -E '^(Rss|Pss|Private|Anonymous|Shared)' "/proc/$pid/smaps_rollup" >>"$PGRWL_BENCH_NMT/$who-$r.txt" 2>/dev/null || true
+      fi
       hwms[$who]+="$(( $(hwm_kib "$pid") / 1024 )) "
       rss[$who]+="$(( $(rss_kib "$pid") / 1024 )) "
       kill "$pid"; wait "$pid" 2>/dev/null || true

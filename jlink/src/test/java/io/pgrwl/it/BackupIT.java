@@ -113,6 +113,26 @@ class BackupIT {
                     assertEquals("200", restored.queryOne("select max(id) from rows"));
                     restored.stop();
                 }
+                // the same recovery with the settings an operator writes by hand (the Go pgrwl's restore_command)
+                Path byHand = base.resolve("restored-by-hand");
+                Pgrwl plain = Pgrwl.command(base, "restore-by-hand", null, yaml, "restore", "--id", apiBackup,
+                        "--dest", byHand.toString()).env("ARCHIVE_PASS", "archive-secret");
+                assertEquals(0, plain.run(LONG), plain.logText());
+                assertTrue(!Files.exists(byHand.resolve("recovery.signal")), "no settings without --serve-addr");
+                Files.writeString(byHand.resolve("recovery.signal"), "");
+                Os.chownToPostgres(byHand);
+                try (PgCluster restored = PgCluster.existing(base, "by-hand", byHand, Os.freePort())) {
+                    restored.configure("synchronous_standby_names = ''",
+                            "restore_command = '" + Pgrwl.launcherForPostgres(base) + " restore-command --serve-addr"
+                                    + " 127.0.0.1:" + serve.apiPort() + " %f %p'",
+                            "recovery_target_time = '" + target + "'", "recovery_target_action = 'promote'");
+                    restored.start();
+                    Await.until("recovery to the target time ended", LONG,
+                            () -> "f".equals(restored.queryOne("select pg_is_in_recovery()")));
+                    assertEquals("200", restored.queryOne("select count(*) from rows"),
+                            "exactly the rows committed before " + target + " (settings written by hand)");
+                    restored.stop();
+                }
                 assertEquals(0, serve.stop());
             }
             assertEquals(0, pgrwl.stop());

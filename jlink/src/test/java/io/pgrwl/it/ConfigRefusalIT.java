@@ -231,6 +231,9 @@ class ConfigRefusalIT {
         storage.s3.use_path_style       | perhaps      | S3
         retention.keep_last             | few          | storage.name=local
         backup.max_rate                 | quick        | storage.name=local
+        backup.cron                     | 61 * * * *   | storage.name=local
+        backup.cron                     | every night  | storage.name=local
+        receiver.allow_archive_gap      | perhaps      |
         metrics.enable                  | perhaps      |
         log.add_source                  | perhaps      |
         log.level                       | ${PGRWL_REFUSAL_UNSET} |

@@ -51,7 +51,11 @@ final class ReliabilityReport {
             try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = ch.lock()) {
                 TreeMap<String, String> rows = existingRows(doc);
-                rows.put(row.id(), line(row));
+                // a run on another PostgreSQL major than the default 15 keeps its own row: "R.rpo-zero-crash@pg17"
+                String major = pgVersion().replaceFirst("^(\\d+).*", "$1");
+                Row versioned = major.equals("15") || !major.matches("\\d+") ? row
+                        : new Row(row.id() + "@pg" + major, row.scenario(), row.injected(), row.checked(), row.figures());
+                rows.put(versioned.id(), line(versioned));
                 Files.writeString(doc, render(rows), StandardCharsets.UTF_8);
             }
         } catch (IOException e) {
@@ -113,7 +117,10 @@ final class ReliabilityReport {
                 "OpenSSH sshd) and the built image; it names the day, the commit and the PostgreSQL version of its run.",
                 "The oracle, unless a row says otherwise: the archive (or the receiver's directory) equals what",
                 "`pg_receivewal` wrote from the same server, and a restore through pgrwl brings back every acknowledged",
-                "commit. Test classes: `FaultSuiteIT`, `DiskFullIT`, `HighAvailabilityIT`, `PartialUploadIT`, `RpoZeroCrashIT`.",
+                "commit. A row whose id ends in `@pg17` or `@pg18` ran on that PostgreSQL (the version runs of `.ci/run`).",
+                "Test classes: `FaultSuiteIT`, `ResumeAndReconnectIT`, `DeadConnectionIT`, `S3ArchiveIT`, `SftpArchiveIT`,",
+                "`DiskFullIT`, `HighAvailabilityIT`, `PartialUploadIT`, `RpoZeroCrashIT`, `FsyncBeforeAckIT`,",
+                "`HostileArchiveIT`, `HttpHostileInputIT`, `ConfigRefusalIT`, `SecretsIT`.",
                 "",
                 BEGIN,
                 "| id | scenario | injected | checked | result | figures | run |",
