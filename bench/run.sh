@@ -217,8 +217,11 @@ scenario_catchup() {
     echo "the same receiver also archiving each completed segment into \`storage.local\` with zstd + aes-256-gcm, 4 upload"
     echo "workers (its time is the receiver's flush position, as for the others; its CPU and peak RSS include the uploads)."
     echo
-    echo "| receiver | median s | MB/s | CPU s per GiB | peak RSS MiB | RSS after MiB |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    echo "Start s: from process start until the walsender shows the receiver (\`pg_stat_replication\`: connected and"
+    echo "streaming), i.e. JVM start, configuration, connection and slot; MB/s streaming: the backlog over the rest."
+    echo
+    echo "| receiver | median s | start s | MB/s | MB/s streaming | CPU s per GiB | peak RSS MiB | RSS after MiB |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   } >>"$report"
   # one slot per receiver and round, all created before the backlog: each holds it from its start
   local receivers=(pgrwl pgrwl-archive receivewal)
@@ -237,7 +240,7 @@ scenario_catchup() {
   psql_c "SELECT pg_switch_wal()" >/dev/null
   local end_lsn; end_lsn=$(psql_c "SELECT pg_current_wal_lsn()")
   local bytes; bytes=$(psql_c "SELECT pg_wal_lsn_diff('$end_lsn', '$start_lsn')::bigint")
-  declare -A secs=() cpus=() hwms=() rss=()
+  declare -A secs=() cpus=() hwms=() rss=() starts=()
   local segments=$(( bytes / 16777216 ))
   for r in $(seq 1 "$n"); do
     for who in "${receivers[@]}"; do
@@ -262,12 +265,17 @@ EOF
         "$pgbin/pg_receivewal" -d "application_name=$slot" -D "$dir" -S "$slot" --synchronous --no-loop \
           >"$dir.log" 2>&1 &
       fi
-      local pid=$!; pids+=("$pid")
-      until [ "$(psql_c "SELECT coalesce(bool_or(flush_lsn >= '$end_lsn'), false) FROM pg_stat_replication WHERE application_name = '$slot'")" = t ]; do
+      local pid=$!; pids+=("$pid") ts=
+      local state
+      until state=$(psql_c "SELECT CASE WHEN coalesce(bool_or(flush_lsn >= '$end_lsn'), false) THEN 't' ELSE 'f' END || ' ' || count(*) FROM pg_stat_replication WHERE application_name = '$slot'") && [ "${state% *}" = t ]; do
         kill -0 "$pid" 2>/dev/null || { echo "bench: $who exited during catch-up; see $dir.log" >&2; return 1; }
+        # the start-up: until the walsender shows the receiver (connected, START_REPLICATION sent)
+        [ -z "$ts" ] && [ "${state#* }" != 0 ] && ts=$(date +%s.%N)
         sleep 0.05 # polling the server's view of the receiver's flush position
       done
       local t1; t1=$(date +%s.%N)
+      [ -z "$ts" ] && ts=$t1
+      starts[$who]+="$(awk -v a="$t0" -v b="$ts" 'BEGIN {printf "%.2f", b - a}') "
       secs[$who]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') "
       if [ "$who" = pgrwl-archive ]; then
         # every completed segment of the backlog archived: the archive directory holds that many objects
@@ -292,14 +300,16 @@ EOF
   done
   declare -A medsecs=()
   for who in "${receivers[@]}"; do
-    local s c h a
+    local s c h a st
     s=$(tr ' ' '\n' <<<"${secs[$who]}" | grep . | median)
+    st=$(tr ' ' '\n' <<<"${starts[$who]}" | grep . | median)
     c=$(tr ' ' '\n' <<<"${cpus[$who]}" | grep . | median)
     h=$(tr ' ' '\n' <<<"${hwms[$who]}" | grep . | median)
     a=$(tr ' ' '\n' <<<"${rss[$who]}" | grep . | median)
     medsecs[$who]=$s
-    printf '| %s | %.2f | %.0f | %.1f | %d | %d |\n' "$( [ $who = receivewal ] && echo pg_receivewal || echo $who)" "$s" \
-      "$(awk -v b="$bytes" -v s="$s" 'BEGIN {print b / 1000000 / s}')" \
+    printf '| %s | %.2f | %.2f | %.0f | %.0f | %.1f | %d | %d |\n' "$( [ $who = receivewal ] && echo pg_receivewal || echo $who)" "$s" \
+      "$st" "$(awk -v b="$bytes" -v s="$s" 'BEGIN {print b / 1000000 / s}')" \
+      "$(awk -v b="$bytes" -v s="$s" -v t="$st" 'BEGIN {print b / 1000000 / (s - t)}')" \
       "$(awk -v b="$bytes" -v c="$c" 'BEGIN {print c / (b / 1073741824)}')" "$h" "$a" | tee -a "$report"
   done
   echo >>"$report"

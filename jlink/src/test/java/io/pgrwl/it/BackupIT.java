@@ -125,7 +125,9 @@ class BackupIT {
                     restored.configure("synchronous_standby_names = ''",
                             "restore_command = '" + Pgrwl.launcherForPostgres(base) + " restore-command --serve-addr"
                                     + " 127.0.0.1:" + serve.apiPort() + " %f %p'",
-                            "recovery_target_time = '" + target + "'", "recovery_target_action = 'promote'");
+                            // PostgreSQL's own form of the recorded ISO 8601 time: a space, an explicit zone
+                            "recovery_target_time = '" + target.replace("T", " ").replace("Z", "+00") + "'",
+                            "recovery_target_action = 'promote'");
                     restored.start();
                     Await.until("recovery to the target time ended", LONG,
                             () -> "f".equals(restored.queryOne("select pg_is_in_recovery()")));

@@ -51,11 +51,7 @@ final class KeyDerivation {
                 return cached.clone();
             }
         }
-        byte[] key = derive(password, salt, iterations, memoryKib, parallelism);
-        synchronized (cache) {
-            cache.put(id, key.clone());
-        }
-        return key;
+        return derive(id, password, salt, iterations, memoryKib, parallelism);
     }
 
     /**
@@ -63,16 +59,32 @@ final class KeyDerivation {
      *     format derives a key per object)
      */
     byte[] argon2idOnce(byte[] password, byte[] salt, int iterations, int memoryKib, int parallelism) {
-        return derive(password, salt, iterations, memoryKib, parallelism);
+        return derive(null, password, salt, iterations, memoryKib, parallelism);
     }
 
     /**
      * One derivation at a time per process: each holds {@code memoryKib} of heap (64 MiB for AEADv1), so four upload
-     * workers deriving at once would need four times that; one after the other they cost time, not memory.
+     * workers deriving at once would need four times that; one after the other they cost time, not memory. Threads
+     * that waited for the same cached key find it once they get their turn: serve mode's read-ahead opens eight objects
+     * of one writer at once, and each used to derive the same key again (a profile: eight 64 MiB derivations at the
+     * start of a recovery).
+     *
+     * @param cacheId the key's cache entry, or null for a key not to cache
      */
-    private byte[] derive(byte[] password, byte[] salt, int iterations, int memoryKib, int parallelism) {
+    private byte[] derive(String cacheId, byte[] password, byte[] salt, int iterations, int memoryKib,
+                          int parallelism) {
         working.acquireUninterruptibly();
+        boolean derived = false;
         try {
+            if (cacheId != null) {
+                synchronized (cache) {
+                    byte[] cached = cache.get(cacheId);
+                    if (cached != null) {
+                        return cached.clone();
+                    }
+                }
+            }
+            derived = true;
             derivations.incrementAndGet();
             Argon2BytesGenerator generator = new Argon2BytesGenerator();
             generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
@@ -80,16 +92,33 @@ final class KeyDerivation {
                     .withMemoryAsKB(memoryKib).withParallelism(parallelism).withSalt(salt).build());
             byte[] key = new byte[32];
             generator.generateBytes(password, key);
+            if (cacheId != null) {
+                synchronized (cache) {
+                    cache.put(cacheId, key.clone());
+                }
+            }
             return key;
         } finally {
             working.release();
-            releaseDerivationMemory();
+            if (derived) {
+                releaseDerivationMemory();
+            }
         }
     }
 
-    private static final long COLLECT_AT_MOST_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    /**
+     * A constant expression on purpose: {@link #SHARED} is built during this class's static initialisation, before any
+     * static field computed at run time is set, and a minute read as 0 there made the shared instance's first minute
+     * (when a receiver derives its key) ask for no collection at all (profile of the catch-up benchmark: the 64 MiB
+     * stayed in the old generation for the life of the process).
+     */
+    private static final long COLLECT_AT_MOST_EVERY_NANOS = 60L * 1_000_000_000L;
+    /** No collection asked for yet. */
+    private static final long NEVER = Long.MIN_VALUE;
     private final java.util.concurrent.atomic.AtomicLong lastCollection = new java.util.concurrent.atomic.AtomicLong(
-            System.nanoTime() - COLLECT_AT_MOST_EVERY_NANOS);
+            NEVER);
+    /** How many collections were asked for; for tests. */
+    final java.util.concurrent.atomic.AtomicInteger collectionsRequested = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * The derivation's memory (64 MiB by default) is garbage now, most of it promoted to the old generation, which a
@@ -101,7 +130,8 @@ final class KeyDerivation {
     private void releaseDerivationMemory() {
         long now = System.nanoTime();
         long last = lastCollection.get();
-        if (now - last >= COLLECT_AT_MOST_EVERY_NANOS && lastCollection.compareAndSet(last, now)) {
+        if ((last == NEVER || now - last >= COLLECT_AT_MOST_EVERY_NANOS) && lastCollection.compareAndSet(last, now)) {
+            collectionsRequested.incrementAndGet();
             System.gc();
         }
     }

@@ -90,6 +90,44 @@ class AesGcmCodecTest {
     }
 
     @Test
+    void readersThatOpenObjectsOfOneWriterAtOnceDeriveItsKeyOnce() throws Exception {
+        // serve mode's read-ahead opens eight objects at once: they waited for one derivation, then each ran its own
+        byte[][] sealed = new byte[8][];
+        for (int i = 0; i < sealed.length; i++) {
+            sealed[i] = encrypt(random(1000, i));
+        }
+        KeyDerivation readerKdf = new KeyDerivation();
+        AesGcmCodec reader = new AesGcmCodec(bytes("secret"), readerKdf, 1, 1024, 1);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<byte[]>> results = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(sealed.length)) {
+            for (byte[] object : sealed) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return decrypt(reader, object);
+                }));
+            }
+            go.countDown();
+            for (int i = 0; i < sealed.length; i++) {
+                assertArrayEquals(random(1000, i), results.get(i).get());
+            }
+        }
+        assertEquals(1, readerKdf.derivations.get(), "one Argon2id derivation for the eight objects");
+    }
+
+    @Test
+    void theFirstDerivationGivesItsMemoryBackAndLaterOnesAtMostOnceAMinute() throws IOException {
+        KeyDerivation fresh = new KeyDerivation();
+        fresh.argon2idOnce(bytes("secret"), new byte[16], 1, 1024, 1);
+        assertEquals(1, fresh.collectionsRequested.get(), "the first derivation's memory is collected at once");
+        fresh.argon2idOnce(bytes("secret"), new byte[16], 1, 1024, 1);
+        assertEquals(1, fresh.collectionsRequested.get(), "not again within the minute");
+        KeyDerivation.shared().argon2idOnce(bytes("secret"), new byte[16], 1, 1024, 1);
+        assertTrue(KeyDerivation.shared().collectionsRequested.get() >= 1,
+                "the shared instance (built during static initialisation) collects too");
+    }
+
+    @Test
     void tamperingAnywhereIsDetected() throws IOException {
         byte[] sealed = encrypt(random(2 * CHUNK + 100, 7));
         for (int position : new int[] {9, 20, 40, HEADER, HEADER + CHUNK, HEADER + SEALED + 5, sealed.length - 1}) {
