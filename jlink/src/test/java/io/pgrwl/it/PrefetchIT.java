@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,10 +74,20 @@ class PrefetchIT {
         Os.deleteTree(base);
     }
 
-    /** postmaster.pid as CreateLockFile/AddToDataDirLockFile write it; line 8 is the status. */
+    /**
+     * postmaster.pid as CreateLockFile/AddToDataDirLockFile write it; line 8 is the status. A running server rewrites
+     * it in place with one write at offset 0 (the status words have one length), so a reader never sees it empty:
+     * the same here, as the prefetcher reads it while the test changes the status.
+     */
     private void writePostmasterPid(String status) throws IOException {
-        Files.write(data.resolve("postmaster.pid"), List.of(Long.toString(postmaster.pid()), data.toString(),
-                START_TIME, "5432", "/tmp", "127.0.0.1", "  1234567     65536", status));
+        String text = String.join("\n", Long.toString(postmaster.pid()), data.toString(), START_TIME, "5432", "/tmp",
+                "127.0.0.1", "  1234567     65536", status) + "\n";
+        try (FileChannel file = FileChannel.open(data.resolve("postmaster.pid"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            assertEquals(bytes.remaining(), file.write(bytes, 0), "one write");
+            file.truncate(bytes.limit());
+        }
     }
 
     private Path spool() {

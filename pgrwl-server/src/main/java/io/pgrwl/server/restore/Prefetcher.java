@@ -100,13 +100,33 @@ final class Prefetcher {
         return 0;
     }
 
+    /**
+     * A dead pid ends the spool at once. A postmaster.pid that does not name this run must say so twice, a poll apart:
+     * the file is rewritten in place while the server runs (AddToDataDirLockFile in miscinit.c), and an editor, a
+     * test or a copy tool may truncate before it writes, so one read of an empty or half-written file is not a
+     * verdict.
+     */
+    private boolean postmasterGone() throws InterruptedException {
+        if (!spool.postmaster().isAlive()) {
+            return true;
+        }
+        if (namesThisRun()) {
+            return false;
+        }
+        Thread.sleep(POLL.toMillis());
+        return !spool.postmaster().isAlive() || !namesThisRun();
+    }
+
+    private boolean namesThisRun() {
+        return Postmaster.read(spool.dataDirectory()).map(p -> p.sameRunAs(spool.postmaster())).orElse(false);
+    }
+
     private String loop(WalFileName first, ExecutorService workers) throws IOException, InterruptedException {
         WalFileName consumed = first;
         TimelinePlan plan = plan(first.timeline());
         Instant lastProgress = Instant.now();
         while (true) {
-            Optional<Postmaster> now = Postmaster.read(spool.dataDirectory());
-            if (now.isEmpty() || !now.get().sameRunAs(spool.postmaster()) || !spool.postmaster().isAlive()) {
+            if (postmasterGone()) {
                 return "postmaster " + spool.postmaster().pid() + " is gone";
             }
             if (!Postmaster.inArchiveRecovery(spool.dataDirectory())) {
