@@ -131,7 +131,9 @@ class FsyncBeforeAckIT {
                 if (head == null) {
                     continue;
                 }
-                line = head + line.substring(line.indexOf("resumed>") + "resumed>".length());
+                // strace pads the resumed part: "fdatasync(82<f> <unfinished ...>" + "<... fdatasync resumed>)   = 0"
+                line = (head.stripTrailing() + line.substring(line.indexOf("resumed>") + "resumed>".length()))
+                        .replaceFirst("\\)\\s+= ", ") = ");
             }
             Matcher m;
             Matcher file;

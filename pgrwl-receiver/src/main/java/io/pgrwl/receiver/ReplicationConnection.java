@@ -30,9 +30,13 @@ final class ReplicationConnection implements AutoCloseable {
 
     /** How long the rest of a message may take once its first byte has arrived. */
     private static final int MESSAGE_BODY_TIMEOUT_MILLIS = 60_000;
+    /** The walsender sends at most 128 KiB of WAL per message (MAX_SEND_SIZE in walsender.c) plus a header. */
+    private static final int MAX_REUSED_BUFFER = 256 * 1024;
 
     private final Connection jdbc;
     private final PGStream stream;
+    /** The last CopyData read; only the receiver thread touches it. */
+    private byte[] copyBuffer = new byte[8192];
     private final InputStream input;
     private final String address;
 
@@ -114,7 +118,15 @@ final class ReplicationConnection implements AutoCloseable {
             int length = stream.receiveInteger4();
             switch (type) {
                 case 'd' -> {
-                    return new CopyMessage.Data(stream.receive(length - 4));
+                    // into one reused buffer: a fresh array per message was most of the receiver's allocation (up to
+                    // 128 KiB each while catching up), and the young collections it caused promoted whatever the
+                    // upload workers had in flight
+                    int size = length - 4;
+                    if (copyBuffer.length < size) {
+                        copyBuffer = new byte[Math.max(size, Math.min(2 * copyBuffer.length, MAX_REUSED_BUFFER))];
+                    }
+                    stream.receive(copyBuffer, 0, size);
+                    return new CopyMessage.Data(copyBuffer, size);
                 }
                 case 'c' -> {
                     return CopyMessage.Done.INSTANCE;
@@ -351,7 +363,11 @@ final class ReplicationConnection implements AutoCloseable {
     /** A message of the copy stream. */
     sealed interface CopyMessage {
         /** CopyData: an XLogData ('w') or keepalive ('k') message. */
-        record Data(byte[] payload) implements CopyMessage {
+        /**
+         * @param buffer holds the message in its first {@code length} bytes; reused by the next {@link #readCopy}
+         * @param length the message's length
+         */
+        record Data(byte[] buffer, int length) implements CopyMessage {
         }
 
         /** The server ended its side of the copy (end of timeline, or our CopyDone answered). */

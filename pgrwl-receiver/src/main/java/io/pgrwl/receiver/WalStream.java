@@ -265,20 +265,22 @@ final class WalStream {
                 if (message instanceof CopyMessage.CommandComplete) {
                     return endOfCopyStream(blockPosition, false);
                 }
-                byte[] payload = ((CopyMessage.Data) message).payload();
+                CopyMessage.Data data = (CopyMessage.Data) message;
+                byte[] payload = data.buffer();
+                int length = data.length();
                 state.lastMessageAt = java.time.Instant.now();
-                if (payload.length > 0 && payload[0] == 'k') {
-                    if (processKeepalive(payload, blockPosition)) {
+                if (length > 0 && payload[0] == 'k') {
+                    if (processKeepalive(payload, length, blockPosition)) {
                         lastStatus = System.currentTimeMillis();
                     }
-                } else if (payload.length > 0 && payload[0] == 'w') {
-                    blockPosition = processXLogData(payload, blockPosition);
+                } else if (length > 0 && payload[0] == 'w') {
+                    blockPosition = processXLogData(payload, length, blockPosition);
                     if (checkCopyStreamStop(blockPosition, System.currentTimeMillis())) {
                         return new End(blockPosition, false);
                     }
                 } else {
                     throw new IOException("unrecognized streaming header: \""
-                            + (payload.length == 0 ? "" : (char) payload[0]) + "\"");
+                            + (length == 0 ? "" : (char) payload[0]) + "\"");
                 }
                 message = connection.readCopy(0);
             }
@@ -333,9 +335,10 @@ final class WalStream {
     }
 
     /** @return whether a status update was sent */
-    private boolean processKeepalive(byte[] payload, long blockPosition) throws IOException, ReceiverException {
-        if (payload.length < KEEPALIVE_LENGTH) {
-            throw new IOException("streaming header too small: " + payload.length);
+    private boolean processKeepalive(byte[] payload, int length, long blockPosition)
+            throws IOException, ReceiverException {
+        if (length < KEEPALIVE_LENGTH) {
+            throw new IOException("streaming header too small: " + length);
         }
         ByteBuffer b = ByteBuffer.wrap(payload);
         state.serverWalEnd = b.getLong(1);
@@ -351,12 +354,13 @@ final class WalStream {
         return true;
     }
 
-    private long processXLogData(byte[] payload, long blockPositionBefore) throws IOException, ReceiverException {
+    private long processXLogData(byte[] payload, int length, long blockPositionBefore)
+            throws IOException, ReceiverException {
         if (!stillSending) {
             return blockPositionBefore; // we asked to stop: ignore what is still in flight
         }
-        if (payload.length < XLOGDATA_HEADER) {
-            throw new IOException("streaming header too small: " + payload.length);
+        if (length < XLOGDATA_HEADER) {
+            throw new IOException("streaming header too small: " + length);
         }
         ByteBuffer header = ByteBuffer.wrap(payload);
         long blockPosition = header.getLong(1);
@@ -368,14 +372,15 @@ final class WalStream {
         if (walFile != null && walFile.position() != offset) {
             throw new IOException(String.format("got WAL data offset %08x, expected %08x", offset, walFile.position()));
         }
-        int left = payload.length - XLOGDATA_HEADER;
+        int left = length - XLOGDATA_HEADER;
         int written = 0;
         while (left > 0) {
             int toWrite = offset + left > segmentSize ? segmentSize - offset : left;
             try {
                 if (walFile == null) {
                     walFile = WalSegmentFile.open(directory, WalFileName.of(timeline, blockPosition,
-                            segmentSize), segmentSize);
+                            segmentSize), segmentSize, Long.compareUnsigned(state.serverWalEnd,
+                            blockPosition + segmentSize) >= 0);
                 }
                 walFile.write(payload, XLOGDATA_HEADER + written, toWrite);
             } catch (WalWriteException e) {

@@ -65,4 +65,39 @@ class WalSegmentFileTest {
         assertTrue(assertThrows(ReceiverException.class,
                 () -> WalSegmentFile.open(WalDirectory.open(dir), NAME, SEGMENT)).fatal());
     }
+
+    /** @return the blocks the file system allocated to the file, as stat(1) reports them (512-byte units) */
+    private static long allocatedBlocks(Path file) throws Exception {
+        Process stat = new ProcessBuilder("stat", "--format=%b", file.toString()).redirectErrorStream(true).start();
+        String out = new String(stat.getInputStream().readAllBytes()).strip();
+        assertEquals(0, stat.waitFor(), out);
+        return Long.parseLong(out);
+    }
+
+    @Test
+    void aNewSegmentIsZeroFilledWhileStreamingLiveAndExtendedWithoutWritingWhenItFollowsWhole() throws Exception {
+        try (WalSegmentFile f = WalSegmentFile.open(WalDirectory.open(dir), NAME, SEGMENT, false)) {
+            assertEquals(0, f.position());
+        }
+        assertEquals(SEGMENT, Files.size(partial()));
+        assertTrue(allocatedBlocks(partial()) * 512 >= SEGMENT, "zero-filled: every block written");
+        Files.delete(partial());
+
+        try (WalSegmentFile f = WalSegmentFile.open(WalDirectory.open(dir), NAME, SEGMENT, true)) {
+            byte[] wal = {9, 8, 7};
+            f.write(wal, 0, wal.length);
+            f.sync();
+        }
+        assertEquals(SEGMENT, Files.size(partial()), "as long as a padded file from the start");
+        assertTrue(allocatedBlocks(partial()) * 512 < SEGMENT / 2, "not zero-filled: "
+                + allocatedBlocks(partial()) + " blocks allocated");
+        byte[] content = Files.readAllBytes(partial());
+        assertArrayEquals(new byte[] {9, 8, 7}, java.util.Arrays.copyOf(content, 3));
+        assertTrue(java.util.stream.IntStream.range(3, SEGMENT).allMatch(i -> content[i] == 0), "the rest reads 0");
+        // and a restart finds a file of the right size, reopened as it is
+        try (WalSegmentFile f = WalSegmentFile.open(WalDirectory.open(dir), NAME, SEGMENT, false)) {
+            assertEquals(0, f.position());
+        }
+        assertEquals(SEGMENT, Files.size(partial()));
+    }
 }

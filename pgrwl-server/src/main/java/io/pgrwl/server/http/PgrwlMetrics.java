@@ -68,8 +68,13 @@ public final class PgrwlMetrics {
         return m;
     }
 
-    /** Receive mode: the receiver's counters and positions, and its fsync latency. */
-    public void receiver(WalReceiver receiver) {
+    /**
+     * Receive mode: the receiver's counters and positions, and its fsync latency.
+     *
+     * @param receiver the receiver, possibly already running; not null
+     * @param fsyncs the receiver's fsync listener ({@link WalReceiver#onFsync}), set before it started; not null
+     */
+    public void receiver(WalReceiver receiver, EarlyFsyncs fsyncs) {
         Supplier<ReceiverStatus> s = receiver::status;
         counter("pgrwl_wal_bytes_received_total", "WAL bytes received from PostgreSQL and written to main.directory",
                 () -> s.get().bytesReceived());
@@ -96,7 +101,7 @@ public final class PgrwlMetrics {
         Timer fsync = registry.getOrCreate(Timer.builder("pgrwl_wal_fsync_duration_seconds")
                 .description("Duration of each fsync of received WAL before its position is acknowledged")
                 .percentiles(new double[0]).buckets(LATENCY_BUCKETS));
-        receiver.onFsync(nanos -> fsync.record(Duration.ofNanos(nanos)));
+        fsyncs.forwardTo(nanos -> fsync.record(Duration.ofNanos(nanos)));
     }
 
     /** The uploader's meters; with {@code uploader} null the Go pgrwl's counter is still there, at 0. */

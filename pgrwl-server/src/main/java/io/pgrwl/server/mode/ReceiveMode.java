@@ -10,6 +10,7 @@ import io.pgrwl.server.archive.Archive;
 import io.pgrwl.server.archive.ArchiveFactory;
 import io.pgrwl.server.archive.Plugins;
 import io.pgrwl.server.config.PgrwlConfig;
+import io.pgrwl.server.http.EarlyFsyncs;
 import io.pgrwl.server.http.HttpApi;
 import io.pgrwl.server.http.PgrwlMetrics;
 import io.pgrwl.server.http.ReceiveApi;
@@ -82,69 +83,74 @@ public final class ReceiveMode {
             LOG.log(System.Logger.Level.ERROR, "cannot set up the archive: " + e);
             return ExitStatus.FAILURE;
         }
+        // Stream first: the metrics registry and the HTTP server take a good part of the start-up (about half a
+        // second here), and a receiver catching up from a backlog, or a synchronous primary waiting for its standby,
+        // should not wait for them. Their set-up runs while the receiver connects.
+        EarlyFsyncs fsyncs = new EarlyFsyncs();
+        receiver.onFsync(fsyncs);
         // Handle the signals ourselves (not with a shutdown hook) so the process ends with status 0 after the final
         // fsync and status update, as pg_receivewal does.
-        Instant started = BuildInfo.STARTED;
-        PgrwlMetrics metrics = PgrwlMetrics.global(started);
-        metrics.receiver(receiver);
-        metrics.uploader(uploader);
-        if (partials != null) {
-            metrics.partials(partials);
-        }
-        metrics.retention(retention);
-        if (uploader != null) {
-            storageProbe = StorageProbe.of(archive, config.storage().name());
-        }
-        BackupService backups = null;
-        io.pgrwl.server.verify.ArchiveContiguity contiguity = null;
-        if (archive != null) {
-            contiguity = new io.pgrwl.server.verify.ArchiveContiguity(archive, new io.pgrwl.server.backup.BackupCatalog(
-                    archive, java.time.Clock.systemUTC()), () -> receiver.status().segmentSize(),
-                    java.time.Clock.systemUTC());
-            metrics.contiguity(contiguity);
-            // its own connection, named so that synchronous_standby_names never matches it
-            backups = new BackupService(archive, connection.withApplicationName("pgrwl_basebackup"), config.backup(),
-                    java.time.Clock.systemUTC());
-            metrics.backups(backups::bytesReceived, backups::bytesDeleted);
-        }
-        HttpApi api;
-        // the web UI's chart of the last hour
-        ReceiverHistory history = ReceiverHistory.sampling(() -> receiver.status().lagBytes(),
-                () -> receiver.status().bytesReceived());
-        try {
-            api = ReceiveApi.start(config, settings.slot(), settings.statusInterval(), receiver, uploader, retention,
-                    archive, storageProbe, started, backups, contiguity, history, partials);
-        } catch (IllegalStateException e) {
-            LOG.log(System.Logger.Level.ERROR, e.getMessage());
-            history.close();
-            closeUploader(uploader);
-            return ExitStatus.FAILURE;
-        }
-        if (contiguity != null) {
-            contiguity.start();
-        }
-        if (backups != null) {
-            backups.schedule();
-            backups.scheduleRetention(config.retention());
-        } else if (config.backup().cron() != null || config.retention().enable()) {
-            LOG.log(System.Logger.Level.WARNING, "backup.cron or retention.enable is set but storage.name is not:"
-                    + " base backups live in the archive, so none are taken and nothing is retained");
-        }
         Signal.handle(new Signal("TERM"), s -> receiver.requestStop());
         Signal.handle(new Signal("INT"), s -> receiver.requestStop());
         LOG.log(System.Logger.Level.INFO, "pgrwl " + BuildInfo.version() + " receive mode: directory=" + config.directory()
                 + " slot=" + settings.slot() + " server=" + connection.address() + " user=" + connection.user()
                 + " application_name=" + connection.applicationName() + " status_interval="
                 + Durations.format(settings.statusInterval()) + " timeout=" + Durations.format(settings.timeout()));
+        ReceiverRun run = ReceiverRun.start(receiver);
+        BackupService backups = null;
+        io.pgrwl.server.verify.ArchiveContiguity contiguity = null;
+        HttpApi api = null;
+        ReceiverHistory history = null;
         try {
-            receiver.run();
-            return 0;
-        } catch (ReceiverException e) {
-            LOG.log(System.Logger.Level.ERROR, e.getMessage());
-            return ExitStatus.FAILURE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return ExitStatus.FAILURE;
+            Instant started = BuildInfo.STARTED;
+            PgrwlMetrics metrics = PgrwlMetrics.global(started);
+            metrics.receiver(receiver, fsyncs);
+            metrics.uploader(uploader);
+            if (partials != null) {
+                metrics.partials(partials);
+            }
+            metrics.retention(retention);
+            if (uploader != null) {
+                storageProbe = StorageProbe.of(archive, config.storage().name());
+            }
+            if (archive != null) {
+                contiguity = new io.pgrwl.server.verify.ArchiveContiguity(archive,
+                        new io.pgrwl.server.backup.BackupCatalog(archive, java.time.Clock.systemUTC()),
+                        () -> receiver.status().segmentSize(), java.time.Clock.systemUTC());
+                metrics.contiguity(contiguity);
+                // its own connection, named so that synchronous_standby_names never matches it
+                backups = new BackupService(archive, connection.withApplicationName("pgrwl_basebackup"),
+                        config.backup(), java.time.Clock.systemUTC());
+                metrics.backups(backups::bytesReceived, backups::bytesDeleted);
+            }
+            // the web UI's chart of the last hour
+            history = ReceiverHistory.sampling(() -> receiver.status().lagBytes(),
+                    () -> receiver.status().bytesReceived());
+            try {
+                api = ReceiveApi.start(config, settings.slot(), settings.statusInterval(), receiver, uploader,
+                        retention, archive, storageProbe, started, backups, contiguity, history, partials);
+            } catch (IllegalStateException e) {
+                LOG.log(System.Logger.Level.ERROR, e.getMessage());
+                receiver.requestStop(); // fsyncs, acknowledges what it wrote and ends the stream
+                run.await();
+                return ExitStatus.FAILURE;
+            }
+            if (contiguity != null) {
+                contiguity.start();
+            }
+            if (backups != null) {
+                backups.schedule();
+                backups.scheduleRetention(config.retention());
+            } else if (config.backup().cron() != null || config.retention().enable()) {
+                LOG.log(System.Logger.Level.WARNING, "backup.cron or retention.enable is set but storage.name is not:"
+                        + " base backups live in the archive, so none are taken and nothing is retained");
+            }
+            return run.await();
+        } catch (RuntimeException | Error e) {
+            // the set-up failed while the receiver streams: stop it cleanly rather than leave it running unwatched
+            receiver.requestStop();
+            run.await();
+            throw e;
         } finally {
             if (backups != null) {
                 backups.close();
@@ -152,9 +158,58 @@ public final class ReceiveMode {
             if (contiguity != null) {
                 contiguity.close();
             }
-            api.close();
-            history.close();
+            if (api != null) {
+                api.close();
+            }
+            if (history != null) {
+                history.close();
+            }
             closeUploader(uploader);
+        }
+    }
+
+    /** The receiver on its own thread, and how it ended. */
+    private static final class ReceiverRun {
+
+        private final Thread thread;
+        private volatile int exitStatus = ExitStatus.FAILURE;
+
+        private ReceiverRun(WalReceiver receiver) {
+            thread = Thread.ofPlatform().name("pgrwl-receiver").unstarted(() -> {
+                try {
+                    receiver.run();
+                    exitStatus = 0;
+                } catch (ReceiverException e) {
+                    LOG.log(System.Logger.Level.ERROR, e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException | Error e) {
+                    LOG.log(System.Logger.Level.ERROR, "the receiver stopped on an unexpected error: " + e, e);
+                }
+            });
+        }
+
+        static ReceiverRun start(WalReceiver receiver) {
+            ReceiverRun run = new ReceiverRun(receiver);
+            run.thread.start();
+            return run;
+        }
+
+        /** @return 0 after a requested stop, {@link ExitStatus#FAILURE} after a fatal error (logged) */
+        int await() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the receiver ends only by requestStop or a fatal error: wait for it
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return exitStatus;
         }
     }
 
