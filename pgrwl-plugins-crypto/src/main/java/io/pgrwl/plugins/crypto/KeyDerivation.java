@@ -86,12 +86,7 @@ final class KeyDerivation {
             }
             derived = true;
             derivations.incrementAndGet();
-            Argon2BytesGenerator generator = new Argon2BytesGenerator();
-            generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-                    .withVersion(Argon2Parameters.ARGON2_VERSION_13).withIterations(iterations)
-                    .withMemoryAsKB(memoryKib).withParallelism(parallelism).withSalt(salt).build());
-            byte[] key = new byte[32];
-            generator.generateBytes(password, key);
+            byte[] key = generate(password, salt, iterations, memoryKib, parallelism);
             if (cacheId != null) {
                 synchronized (cache) {
                     cache.put(cacheId, key.clone());
@@ -104,6 +99,21 @@ final class KeyDerivation {
                 releaseDerivationMemory();
             }
         }
+    }
+
+    /**
+     * In a method of its own so that the generator and its memory are unreachable once it returns: a local of the
+     * caller's frame stays a root until the frame ends (always so in the interpreter), and the collection asked for
+     * after a derivation then found all 64 MiB live (GC log of the catch-up benchmark: 77 MiB before, 76 MiB after).
+     */
+    private static byte[] generate(byte[] password, byte[] salt, int iterations, int memoryKib, int parallelism) {
+        Argon2BytesGenerator generator = new Argon2BytesGenerator();
+        generator.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+                .withVersion(Argon2Parameters.ARGON2_VERSION_13).withIterations(iterations)
+                .withMemoryAsKB(memoryKib).withParallelism(parallelism).withSalt(salt).build());
+        byte[] key = new byte[32];
+        generator.generateBytes(password, key);
+        return key;
     }
 
     /**

@@ -19,6 +19,7 @@ import io.pgrwl.server.http.StorageProbe;
 import io.pgrwl.server.support.BuildInfo;
 import io.pgrwl.server.support.Durations;
 import io.pgrwl.server.support.ExitStatus;
+import io.pgrwl.server.support.HeapCeiling;
 import io.pgrwl.server.upload.RetentionWorker;
 import io.pgrwl.server.upload.PartialUploader;
 import io.pgrwl.server.upload.Uploader;
@@ -97,6 +98,7 @@ public final class ReceiveMode {
                 + " application_name=" + connection.applicationName() + " status_interval="
                 + Durations.format(settings.statusInterval()) + " timeout=" + Durations.format(settings.timeout()));
         ReceiverRun run = ReceiverRun.start(receiver);
+        HeapCeiling ceiling = HeapCeiling.start(HeapCeiling.Policy.DEFAULT).orElse(null);
         BackupService backups = null;
         io.pgrwl.server.verify.ArchiveContiguity contiguity = null;
         HttpApi api = null;
@@ -165,6 +167,9 @@ public final class ReceiveMode {
                 history.close();
             }
             closeUploader(uploader);
+            if (ceiling != null) {
+                ceiling.close();
+            }
         }
     }
 
