@@ -154,9 +154,14 @@ class PrefetchIT {
 
     /** @return the session id of a process, from /proc/PID/stat (the sixth field) */
     private static long session(long pid) throws IOException {
+        return statField(pid, 6);
+    }
+
+    /** @return field {@code number} (1-based, as proc(5) numbers them) of /proc/PID/stat, from field 3 on */
+    private static long statField(long pid, int number) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[3]);
+        return Long.parseLong(fields[number - 3]);
     }
 
     private static String closedPort() throws IOException {
@@ -211,6 +216,8 @@ class PrefetchIT {
         assertFalse(commandLine.contains(token), "the token is not on the prefetcher's command line");
         assertEquals(running.getFirst().pid(), session(running.getFirst().pid()),
                 "detached: leads its own session, so the postmaster's signals to its children's groups miss it");
+        assertEquals(10, statField(running.getFirst().pid(), 19) - statField(ProcessHandle.current().pid(), 19),
+                "runs at nice +10 relative to recovery, so that replay comes first");
 
         for (int s = 2; s <= 20; s++) {
             int segment = s;
@@ -243,11 +250,56 @@ class PrefetchIT {
         RestoreCommandRun history = restore("127.0.0.1:" + serveMode(), "00000002.history", Map.of(), "--prefetch",
                 "4");
         assertEquals(1, history.exit(), "serve mode has no 00000002.history: " + history.output());
+        assertTrue(spooled().contains(name(3)), "the history probe spooled the first segment itself: " + spooled());
         Await.until("3-6 spooled before PostgreSQL asked for any segment", Duration.ofSeconds(60),
                 () -> spooled().equals(Set.of(name(3), name(4), name(5), name(6))));
         RestoreCommandRun start = restore(closedPort(), name(3), Map.of(), "--prefetch", "4");
         assertEquals(0, start.exit(), start.output());
         assertArrayEquals(content(3), restored(), "the first segment of the recovery from the spool");
+    }
+
+    /**
+     * What the spool does not hold is asked of the running prefetcher instead of a new JVM: a history file, a 404 and
+     * a segment served from a .partial (which only PostgreSQL's own request may have). restore-command is given a
+     * closed port here, so an answer can only have come from the prefetcher; once it is gone, the JVM path answers.
+     */
+    @Test
+    void whatTheSpoolDoesNotHoldIsAskedOfTheRunningPrefetcherAndOnlyItsVerifiedAnswersCount() throws Exception {
+        writeSegments(1, 3);
+        Files.write(wal.resolve(name(9) + ".partial"), content(9));
+        Files.writeString(wal.resolve("00000002.history"), "1\t0/3000000\tno recovery target specified\n");
+        RestoreCommandRun first = restore("127.0.0.1:" + serveMode(), name(1), Map.of(), "--prefetch", "2");
+        assertEquals(0, first.exit(), first.output());
+        Await.until("the prefetcher announced itself", Duration.ofSeconds(60),
+                () -> Files.exists(spool().resolve("prefetcher")));
+        Await.until("2 and 3 spooled", Duration.ofSeconds(60), () -> spooled().equals(Set.of(name(2), name(3))));
+
+        RestoreCommandRun history = restore(closedPort(), "00000002.history", Map.of());
+        assertEquals(0, history.exit(), history.output());
+        assertEquals(Files.readString(wal.resolve("00000002.history")), Files.readString(data.resolve(
+                "pg_wal/RECOVERYXLOG")));
+        Files.delete(data.resolve("pg_wal/RECOVERYXLOG"));
+        RestoreCommandRun missing = restore(closedPort(), "00000003.history", Map.of());
+        assertEquals(1, missing.exit(), "serve mode has no 00000003.history: " + missing.output());
+        assertFalse(Files.exists(data.resolve("pg_wal/RECOVERYXLOG")), "nothing at %p");
+        RestoreCommandRun partial = restore(closedPort(), name(9), Map.of());
+        assertEquals(0, partial.exit(), partial.output());
+        assertArrayEquals(content(9), restored(), "the .partial, verified, as PostgreSQL's own request may have it");
+        assertFalse(spooled().contains(name(9)), "and not kept in the spool");
+        try (Stream<Path> files = Files.list(spool())) {
+            List<String> left = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("ask.")
+                    || n.startsWith("answer.")).toList();
+            assertEquals(List.of(), left, "no ask or answer is left behind");
+        }
+
+        for (ProcessHandle p : prefetchers()) {
+            p.destroyForcibly();
+        }
+        Await.until("prefetcher killed", Duration.ofSeconds(30), () -> prefetchers().isEmpty());
+        Files.delete(data.resolve("pg_wal/RECOVERYXLOG"));
+        RestoreCommandRun gone = restore(closedPort(), "00000002.history", Map.of());
+        assertTrue(gone.exit() > 125, "the JVM path, against a closed port: " + gone.exit() + " " + gone.output());
+        assertFalse(Files.exists(data.resolve("pg_wal/RECOVERYXLOG")), "nothing at %p");
     }
 
     @Test

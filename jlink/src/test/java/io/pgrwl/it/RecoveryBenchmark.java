@@ -170,7 +170,7 @@ class RecoveryBenchmark {
         Path wrapper = base.resolve("timed-restore.sh");
         Files.writeString(wrapper, """
                 #!/bin/sh
-                # runs restore_command and logs: exit status, nanoseconds, 1 when the spool held %f before the call
+                # runs restore_command and logs: exit status, nanoseconds, 1 when the spool held %f before the call, %f
                 hit=0
                 for p in "$@"; do f2=$f; f=$p; done
                 for s in pg_wal/pgrwl-spool.*/"$f2"; do [ -f "$s" ] && hit=1; done
@@ -178,7 +178,7 @@ class RecoveryBenchmark {
                 "$@"
                 rc=$?
                 t1=$(date +%s%N)
-                echo "$rc $((t1 - t0)) $hit" >> "$PGRWL_CALLS"
+                echo "$rc $((t1 - t0)) $hit $f2" >> "$PGRWL_CALLS"
                 exit $rc
                 """);
         Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -199,8 +199,13 @@ class RecoveryBenchmark {
         }
         List<Double> millis = new ArrayList<>();
         int hits = 0;
+        StringBuilder slow = new StringBuilder();
         for (String line : Files.readAllLines(calls)) {
             String[] f = line.split(" ");
+            if (f[2].equals("0") && v.source() != Source.CP) {
+                slow.append(String.format(Locale.ROOT, " %s=%d:%.0fms", f[3], Integer.parseInt(f[0]),
+                        Long.parseLong(f[1]) / 1e6));
+            }
             if (f[0].equals("0")) {
                 millis.add(Long.parseLong(f[1]) / 1e6);
                 hits += f[2].equals("1") ? 1 : 0;
@@ -210,6 +215,7 @@ class RecoveryBenchmark {
         System.out.printf(Locale.ROOT, "%s: %.1f s, %d files, %d from the spool%n", v.label(), seconds,
                 millis.size(), hits);
         System.out.println("  CPU s: " + cpu);
+        System.out.println("  calls not answered from the spool (name=exit:time):" + slow);
         return new Result(seconds, millis, hits, cpu);
     }
 

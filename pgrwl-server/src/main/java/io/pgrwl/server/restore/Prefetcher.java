@@ -46,6 +46,10 @@ final class Prefetcher {
     private static final Duration FAILED_RETRY = Duration.ofSeconds(2);
     private static final Duration FETCH_LIMIT = Duration.ofSeconds(120);
     private static final long GIB = 1L << 30;
+    /** How often asks are looked for: each one is a restore_command call that recovery waits for. */
+    private static final Duration ASK_POLL = Duration.ofMillis(3);
+    /** Longer than the launcher waits for an answer: after that it runs the JVM path itself. */
+    private static final Duration ASK_LIMIT = Duration.ofSeconds(30);
 
     /** What it was started with. */
     record Settings(URI serve, String token, SSLContext ssl, int segmentSize, int ahead, long maxBytes,
@@ -66,6 +70,7 @@ final class Prefetcher {
     private final Map<String, Instant> notBefore = new HashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private volatile String fatal;
+    private volatile boolean stopping;
     private boolean reserveReported;
 
     Prefetcher(Spool spool, Settings settings) {
@@ -86,18 +91,75 @@ final class Prefetcher {
         }
         ExecutorService workers = Executors.newFixedThreadPool(settings.workers(), r -> Thread.ofPlatform()
                 .name("prefetch").daemon(true).unstarted(r));
+        ExecutorService answering = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().name("prefetch-ask")
+                .daemon(true).factory());
         try (FileLock held = lock.get()) {
             spool.removeLeftovers();
+            spool.announce();
             log("started for postmaster " + spool.postmaster().pid() + ", " + settings.ahead() + " segments ahead, at"
                     + " most " + settings.maxBytes() / (1024 * 1024) + " MiB, from " + settings.serve());
+            answering.execute(() -> answerAsks(answering));
             String reason = loop(first, workers);
             log("exiting: " + reason);
         } finally {
+            stopping = true;
+            answering.shutdownNow();
             workers.shutdownNow();
+            answering.awaitTermination(10, TimeUnit.SECONDS);
             workers.awaitTermination(10, TimeUnit.SECONDS);
             spool.delete();
         }
         return 0;
+    }
+
+    /**
+     * Answers the launcher's asks ({@link Spool#ASK}): a name PostgreSQL wants now that is not in the spool (a history
+     * file, the last segment served from a {@code .partial}, a name serve mode does not have yet). This process is
+     * already running, so an answer costs a fetch instead of a JVM start per call. Runs until the prefetcher stops.
+     */
+    private void answerAsks(ExecutorService answering) {
+        while (!stopping) {
+            try {
+                for (Spool.Ask ask : spool.takeAsks()) {
+                    answering.execute(() -> answer(ask));
+                }
+                Thread.sleep(ASK_POLL.toMillis()); // the launcher signals only through files
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log("reading asks: " + e);
+            }
+        }
+    }
+
+    /**
+     * Fetches what an ask names, as restore-command itself would (any verified answer), into its answer file; or says
+     * it is missing (serve mode answered 404 just now) or failed (anything else: the launcher then runs the JVM path,
+     * which retries and exits as restore-command always does).
+     */
+    private void answer(Spool.Ask ask) {
+        try {
+            String name = ask.name();
+            while (inFlight.contains(name) && !stopping) {
+                Thread.sleep(ASK_POLL.toMillis()); // spooled in a moment: the launcher takes it from the spool
+            }
+            if (spool.spooled().contains(name)) {
+                return;
+            }
+            WalDownload.Outcome outcome = new WalDownload(settings.ssl(), settings.serve(), settings.token(), name,
+                    ask.answer()).attempt(ASK_LIMIT);
+            switch (outcome) {
+                case WalDownload.Outcome.Restored r -> { }
+                case WalDownload.Outcome.NotFound n -> spool.markMissing(ask);
+                default -> spool.markFailed(ask);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            log(ask.name() + ": answering an ask failed: " + e);
+        } finally {
+            spool.finish(ask);
+        }
     }
 
     /**

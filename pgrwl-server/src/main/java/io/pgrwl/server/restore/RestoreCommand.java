@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,6 +36,10 @@ import picocli.CommandLine;
 public final class RestoreCommand implements Callable<Integer> {
 
     static final int EXIT_NOT_FOUND = 1;
+    /** How long the history probe at the start of a recovery spends fetching the first segment ahead. */
+    private static final Duration FIRST_SEGMENT_LIMIT = Duration.ofSeconds(10);
+    /** The prefetcher's scheduling priority (nice(1)): below recovery's, which it serves. */
+    static final int PREFETCH_NICENESS = 10;
     /** Above 125, which PostgreSQL treats as fatal for restore_command (see wait_result_is_any_signal in xlogarchive.c). */
     public static final int EXIT_ABORT_RECOVERY = 255;
 
@@ -161,18 +166,45 @@ public final class RestoreCommand implements Callable<Integer> {
             afterRestore(spool.get(), spoolBytes, err);
             return 0;
         }
-        if (spool.isPresent() && !segment) {
-            // the first calls of a recovery ask for history files: start reading ahead from backup_label already
-            BackupLabel.read(spool.get().dataDirectory()).filter(l -> l.start().segmentNumber() > 0)
-                    .ifPresent(label -> startPrefetcher(spool.get(),
-                    new WalFileName(label.start().timeline(), label.start().segmentNumber() - 1, false)
-                            .fileName(label.segmentSize()), label.segmentSize(), spoolBytes, err));
-        }
+        // The first calls of a recovery ask for history files: from backup_label, spool the first segment, which
+        // comes next, so that PostgreSQL's next call takes it with a rename instead of starting a JVM of its own,
+        // and (once this call is answered, so that its JVM does not slow this one down) start reading ahead.
+        java.util.Optional<BackupLabel> label = spool.isPresent() && !segment
+                ? BackupLabel.read(spool.get().dataDirectory()).filter(l -> l.start().segmentNumber() > 0)
+                : java.util.Optional.empty();
+        label.ifPresent(l -> spoolFirstSegment(spool.get(), l.start().fileName(l.segmentSize()), l.segmentSize(),
+                download, err));
         int status = new Retrying(download, limit, err).run();
+        label.ifPresent(l -> startPrefetcher(spool.get(), new WalFileName(l.start().timeline(),
+                l.start().segmentNumber() - 1, false).fileName(l.segmentSize()), l.segmentSize(), spoolBytes, err));
         if (status == 0 && segment && spool.isPresent()) {
             afterRestore(spool.get(), spoolBytes, err);
         }
         return status;
+    }
+
+    /**
+     * Fetches a recovery's first segment into the spool, checked as the prefetcher checks what it spools, when no
+     * prefetcher runs yet (one that runs has it, or is fetching it). Only a head start: any failure is left to the
+     * call that asks for the segment.
+     */
+    private static void spoolFirstSegment(Spool spool, String name, int segmentSize, WalDownload like,
+                                          PrintWriter err) {
+        try {
+            java.util.Optional<java.nio.channels.FileLock> free = spool.tryLock();
+            if (free.isEmpty()) {
+                return;
+            }
+            try {
+                if (!spool.spooled().contains(name)) {
+                    like.spoolInto(name, spool.directory().resolve(name), segmentSize).attempt(FIRST_SEGMENT_LIMIT);
+                }
+            } finally {
+                free.get().channel().close();
+            }
+        } catch (IOException | RuntimeException e) {
+            err.println("pgrwl restore-command: not spooling " + name + " ahead: " + e);
+        }
     }
 
     /** A segment was restored: tell the prefetcher, and start one if none runs. */
@@ -224,8 +256,19 @@ public final class RestoreCommand implements Callable<Integer> {
                         + " PostgreSQL asks for it");
                 return;
             }
-            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(setsid.get().toString(),
-                    Path.of(home, "bin", "pgrwl").toString(), "restore-prefetch", "--serve-addr", serveAddress,
+            List<String> command = new java.util.ArrayList<>(List.of(setsid.get().toString()));
+            // Replay is the critical path and the prefetcher only works ahead of it: at a lower priority it takes
+            // the CPU the startup process leaves idle instead of slowing replay down on a small machine.
+            java.util.Optional<Path> nice = java.util.stream.Stream.of("/usr/bin/nice", "/bin/nice").map(Path::of)
+                    .filter(Files::isExecutable).findFirst();
+            if (nice.isPresent()) {
+                command.addAll(List.of(nice.get().toString(), "-n", Integer.toString(PREFETCH_NICENESS)));
+            } else {
+                err.println("pgrwl restore-command: nice (coreutils) is not installed: the prefetcher runs at the"
+                        + " priority of recovery");
+            }
+            command.addAll(List.of(Path.of(home, "bin", "pgrwl").toString(), "restore-prefetch", "--serve-addr",
+                    serveAddress,
                     "--data-directory", spool.dataDirectory().toString(),
                     "--postmaster-pid", Long.toString(spool.postmaster().pid()),
                     "--postmaster-start", spool.postmaster().startTime(), "--from", from,

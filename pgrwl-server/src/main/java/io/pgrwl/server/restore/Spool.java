@@ -26,7 +26,8 @@ import java.util.Optional;
  * <p>What it holds: complete segments, each verified (length and SHA-256 against serve mode's headers) and fsynced
  * before it was renamed to its bare name, so a file under a segment's name is always whole and right; temporary files
  * ({@code *.tmp}), never handed over; {@code requested}, the last name PostgreSQL restored (written by the launcher's
- * shell fast path too, see {@code jlink/src/main/launcher/pgrwl}); {@code lock}, held by the running prefetcher.
+ * shell fast path too, see {@code jlink/src/main/launcher/pgrwl}); {@code lock}, held by the running prefetcher;
+ * {@code prefetcher}, its pid; the launcher's asks and their answers ({@link Ask}).
  *
  * <p>Not thread-safe; the restore-command process and the prefetcher each use their own instance.
  */
@@ -36,6 +37,22 @@ final class Spool {
     static final String REQUESTED = "requested";
     static final String LOCK = "lock";
     static final String LOG = "pgrwl-prefetch.log";
+    /** Holds the running prefetcher's pid, for the launcher to ask it (checked with kill -0). */
+    static final String PREFETCHER = "prefetcher";
+    /** {@code ask.<launcher pid>.<name>}: the launcher asks the prefetcher for a name the spool does not hold. */
+    static final String ASK = "ask.";
+    /** {@code answer.<launcher pid>.<name>}: the verified file, or a {@code .missing} or {@code .failed} marker. */
+    static final String ANSWER = "answer.";
+    private static final String TAKEN = ".taken";
+
+    /**
+     * One ask of the launcher, taken by the prefetcher (renamed to {@code .taken}).
+     *
+     * @param token {@code <launcher pid>.<name>}
+     * @param name the WAL file name asked for
+     * @param answer where the verified file goes
+     */
+    record Ask(String token, String name, Path answer) { }
 
     private final Path dataDirectory;
     private final Path directory;
@@ -154,6 +171,71 @@ final class Spool {
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    /** Writes {@link #PREFETCHER}: this process answers asks from now on. */
+    void announce() throws IOException {
+        Path temp = directory.resolve(PREFETCHER + "." + ProcessHandle.current().pid() + ".tmp");
+        Files.writeString(temp, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        Files.move(temp, directory.resolve(PREFETCHER), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Takes the launcher's new asks: each {@code ask.<pid>.<name>} is renamed to {@code .taken}, so it is answered
+     * once. An ask for something that is not a segment or history file name is answered {@code .failed} at once.
+     */
+    List<Ask> takeAsks() throws IOException {
+        List<Ask> asks = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, ASK + "*")) {
+            for (Path f : files) {
+                String file = f.getFileName().toString();
+                if (file.endsWith(".tmp") || file.endsWith(TAKEN)) {
+                    continue;
+                }
+                String token = file.substring(ASK.length());
+                int dot = token.indexOf('.');
+                String name = dot < 0 ? "" : token.substring(dot + 1);
+                try {
+                    Files.move(f, directory.resolve(file + TAKEN), StandardCopyOption.ATOMIC_MOVE);
+                } catch (NoSuchFileException e) {
+                    continue; // the launcher gave up on it
+                }
+                Ask ask = new Ask(token, name, directory.resolve(ANSWER + token));
+                if (WalFileName.isSegment(name) || WalFileName.isHistory(name)) {
+                    asks.add(ask);
+                } else {
+                    markFailed(ask);
+                    finish(ask);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        return asks;
+    }
+
+    /** Answers an ask: serve mode does not have the file (it said 404 just now). */
+    void markMissing(Ask ask) throws IOException {
+        Files.write(directory.resolve(ANSWER + ask.token() + ".missing"), new byte[0]);
+    }
+
+    /** Answers an ask: the launcher must fetch it itself (restore-command's JVM path). */
+    void markFailed(Ask ask) throws IOException {
+        Files.write(directory.resolve(ANSWER + ask.token() + ".failed"), new byte[0]);
+    }
+
+    /** Ends an ask: when the launcher gave up waiting (it removed the ask), its answer is removed too. */
+    void finish(Ask ask) {
+        try {
+            if (!Files.deleteIfExists(directory.resolve(ASK + ask.token() + TAKEN))) {
+                Files.deleteIfExists(ask.answer());
+                Files.deleteIfExists(directory.resolve(ANSWER + ask.token() + ".missing"));
+                Files.deleteIfExists(directory.resolve(ANSWER + ask.token() + ".failed"));
+            }
+        } catch (IOException e) {
+            // removed with the spool when the prefetcher ends
         }
     }
 

@@ -74,6 +74,7 @@ final class WalDownload {
 
     private final SSLContext sslContext;
     private final Rules rules;
+    private final URI base;
     private final URI uri;
     private final String token;
     private final String name;
@@ -91,6 +92,7 @@ final class WalDownload {
     WalDownload(SSLContext sslContext, URI base, String token, String name, Path target, Rules rules) {
         this.sslContext = sslContext;
         this.rules = rules;
+        this.base = base;
         this.uri = RestoreCommand.walUri(base, name);
         this.token = token;
         this.name = name;
@@ -101,6 +103,11 @@ final class WalDownload {
 
     String name() {
         return name;
+    }
+
+    /** @return a fetch of another name from the same server, with the rules of a fetch into the spool */
+    WalDownload spoolInto(String otherName, Path spoolTarget, int segmentSize) {
+        return new WalDownload(sslContext, base, token, otherName, spoolTarget, Rules.spool(segmentSize));
     }
 
     /** @param limit how long this attempt may take in all (headers and body) */
