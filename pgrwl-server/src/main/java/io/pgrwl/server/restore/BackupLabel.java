@@ -18,12 +18,15 @@ import java.util.regex.Pattern;
  * helps at the start, which is where it is needed.
  *
  * @param start the first segment the recovery needs
+ * @param checkpoint the segment of the backup's checkpoint record, which recovery reads first: {@code start} or later
  * @param segmentSize the {@code wal_segment_size} that maps the location to that file name
  */
-record BackupLabel(WalFileName start, int segmentSize) {
+record BackupLabel(WalFileName start, WalFileName checkpoint, int segmentSize) {
 
     private static final Pattern START = Pattern.compile(
             "^START WAL LOCATION: ([0-9A-F]{1,8})/([0-9A-F]{1,8}) \\(file ([0-9A-F]{24})\\)$", Pattern.MULTILINE);
+    private static final Pattern CHECKPOINT = Pattern.compile("^CHECKPOINT LOCATION: ([0-9A-F]{1,8})/([0-9A-F]{1,8})$",
+            Pattern.MULTILINE);
 
     /** @return empty without a readable backup_label, or when no segment size maps its location to its file name */
     static Optional<BackupLabel> read(Path dataDirectory) {
@@ -51,9 +54,20 @@ record BackupLabel(WalFileName start, int segmentSize) {
                 if (found != null) {
                     return Optional.empty(); // two sizes fit: guessing could read ahead the wrong names
                 }
-                found = new BackupLabel(name, size);
+                found = new BackupLabel(name, checkpoint(text, name, size), size);
             }
         }
         return Optional.ofNullable(found);
+    }
+
+    /** @return the segment of CHECKPOINT LOCATION, or {@code start} when the line is missing or before it */
+    private static WalFileName checkpoint(String text, WalFileName start, int size) {
+        Matcher m = CHECKPOINT.matcher(text);
+        if (!m.find()) {
+            return start;
+        }
+        long lsn = (Long.parseLong(m.group(1), 16) << 32) | Long.parseLong(m.group(2), 16);
+        WalFileName name = WalFileName.of(start.timeline(), lsn, size);
+        return name.segmentNumber() > start.segmentNumber() ? name : start;
     }
 }

@@ -48,6 +48,8 @@ final class Prefetcher {
     private static final long GIB = 1L << 30;
     /** How often asks are looked for: each one is a restore_command call that recovery waits for. */
     private static final Duration ASK_POLL = Duration.ofMillis(3);
+    /** How long asks are still answered after recovery has ended. */
+    private static final Duration ANSWER_AFTER_RECOVERY = Duration.ofSeconds(2);
     /** Longer than the launcher waits for an answer: after that it runs the JVM path itself. */
     private static final Duration ASK_LIMIT = Duration.ofSeconds(30);
 
@@ -103,6 +105,7 @@ final class Prefetcher {
             log("exiting: " + reason);
         } finally {
             stopping = true;
+            spool.withdraw();
             answering.shutdownNow();
             workers.shutdownNow();
             answering.awaitTermination(10, TimeUnit.SECONDS);
@@ -185,6 +188,7 @@ final class Prefetcher {
 
     private String loop(WalFileName first, ExecutorService workers) throws IOException, InterruptedException {
         WalFileName consumed = first;
+        Instant recoveryEnded = null;
         TimelinePlan plan = plan(first.timeline());
         Instant lastProgress = Instant.now();
         while (true) {
@@ -192,7 +196,14 @@ final class Prefetcher {
                 return "postmaster " + spool.postmaster().pid() + " is gone";
             }
             if (!Postmaster.inArchiveRecovery(spool.dataDirectory())) {
-                return "recovery has ended";
+                // PostgreSQL removes the signal file in FinishWalRecovery and then still asks for history files
+                // (findNewestTimeLine, writeTimeLineHistory): answer those asks for a moment, fetch nothing ahead
+                recoveryEnded = recoveryEnded == null ? Instant.now() : recoveryEnded;
+                if (Duration.between(recoveryEnded, Instant.now()).compareTo(ANSWER_AFTER_RECOVERY) > 0) {
+                    return "recovery has ended";
+                }
+                Thread.sleep(POLL.toMillis());
+                continue;
             }
             if (fatal != null) {
                 return fatal;

@@ -172,8 +172,7 @@ public final class RestoreCommand implements Callable<Integer> {
         java.util.Optional<BackupLabel> label = spool.isPresent() && !segment
                 ? BackupLabel.read(spool.get().dataDirectory()).filter(l -> l.start().segmentNumber() > 0)
                 : java.util.Optional.empty();
-        label.ifPresent(l -> spoolFirstSegment(spool.get(), l.start().fileName(l.segmentSize()), l.segmentSize(),
-                download, err));
+        label.ifPresent(l -> spoolFirstSegments(spool.get(), l, download, err));
         int status = new Retrying(download, limit, err).run();
         label.ifPresent(l -> startPrefetcher(spool.get(), new WalFileName(l.start().timeline(),
                 l.start().segmentNumber() - 1, false).fileName(l.segmentSize()), l.segmentSize(), spoolBytes, err));
@@ -184,26 +183,30 @@ public final class RestoreCommand implements Callable<Integer> {
     }
 
     /**
-     * Fetches a recovery's first segment into the spool, checked as the prefetcher checks what it spools, when no
-     * prefetcher runs yet (one that runs has it, or is fetching it). Only a head start: any failure is left to the
-     * call that asks for the segment.
+     * Fetches a recovery's first segments into the spool, checked as the prefetcher checks what it spools, when no
+     * prefetcher runs yet (one that runs has them, or is fetching them): the segment of the backup's checkpoint
+     * record, which recovery reads first, then the one its redo starts in. Only a head start: any failure is left to
+     * the call that asks for the segment.
      */
-    private static void spoolFirstSegment(Spool spool, String name, int segmentSize, WalDownload like,
-                                          PrintWriter err) {
+    private static void spoolFirstSegments(Spool spool, BackupLabel label, WalDownload like, PrintWriter err) {
         try {
             java.util.Optional<java.nio.channels.FileLock> free = spool.tryLock();
             if (free.isEmpty()) {
                 return;
             }
             try {
-                if (!spool.spooled().contains(name)) {
-                    like.spoolInto(name, spool.directory().resolve(name), segmentSize).attempt(FIRST_SEGMENT_LIMIT);
+                for (WalFileName first : new java.util.LinkedHashSet<>(List.of(label.checkpoint(), label.start()))) {
+                    String name = first.fileName(label.segmentSize());
+                    if (!spool.spooled().contains(name)) {
+                        like.spoolInto(name, spool.directory().resolve(name), label.segmentSize())
+                                .attempt(FIRST_SEGMENT_LIMIT);
+                    }
                 }
             } finally {
                 free.get().channel().close();
             }
         } catch (IOException | RuntimeException e) {
-            err.println("pgrwl restore-command: not spooling " + name + " ahead: " + e);
+            err.println("pgrwl restore-command: not spooling the first segments ahead: " + e);
         }
     }
 

@@ -182,6 +182,15 @@ final class Spool {
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** Removes {@link #PREFETCHER} first thing when the prefetcher stops: the launcher stops waiting at once. */
+    void withdraw() {
+        try {
+            Files.deleteIfExists(directory.resolve(PREFETCHER));
+        } catch (IOException e) {
+            // the launcher then waits until the process is gone
+        }
+    }
+
     /**
      * Takes the launcher's new asks: each {@code ask.<pid>.<name>} is renamed to {@code .taken}, so it is answered
      * once. An ask for something that is not a segment or history file name is answered {@code .failed} at once.

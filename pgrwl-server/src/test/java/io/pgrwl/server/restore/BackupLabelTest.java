@@ -15,9 +15,15 @@ class BackupLabelTest {
         BackupLabel b = BackupLabel.parse(label).orElseThrow();
         assertEquals(16 << 20, b.segmentSize());
         assertEquals("000000010000000000000002", b.start().fileName(b.segmentSize()));
+        assertEquals(b.start(), b.checkpoint(), "the checkpoint record in the start segment");
+        BackupLabel crossing = BackupLabel.parse("START WAL LOCATION: 0/2FFFFD8 (file 000000010000000000000002)\n"
+                + "CHECKPOINT LOCATION: 0/3000060\n").orElseThrow();
+        assertEquals("000000010000000000000003", crossing.checkpoint().fileName(crossing.segmentSize()),
+                "a checkpoint record past the start segment is read first, from the next one");
         BackupLabel big = BackupLabel.parse("START WAL LOCATION: 3/8C000028 (file 00000002000000030000008C)\n")
                 .orElseThrow();
         assertEquals(16 << 20, big.segmentSize());
+        assertEquals(big.start(), big.checkpoint(), "no CHECKPOINT LOCATION line: the start segment");
         assertEquals(2, big.start().timeline());
         BackupLabel small = BackupLabel.parse("START WAL LOCATION: 0/5300028 (file 000000010000000000000053)\n")
                 .orElseThrow();
