@@ -166,16 +166,19 @@ public final class RestoreCommand implements Callable<Integer> {
             afterRestore(spool.get(), spoolBytes, err);
             return 0;
         }
-        // The first calls of a recovery ask for history files: from backup_label, spool the first segment, which
-        // comes next, so that PostgreSQL's next call takes it with a rename instead of starting a JVM of its own,
-        // and (once this call is answered, so that its JVM does not slow this one down) start reading ahead.
+        // The first calls of a recovery ask for history files: from backup_label, start reading ahead, and spool the
+        // first segments, which come next, while the prefetcher starts, so that PostgreSQL's next calls take them
+        // with a rename instead of starting a JVM of their own.
         java.util.Optional<BackupLabel> label = spool.isPresent() && !segment
                 ? BackupLabel.read(spool.get().dataDirectory()).filter(l -> l.start().segmentNumber() > 0)
                 : java.util.Optional.empty();
-        label.ifPresent(l -> spoolFirstSegments(spool.get(), l, download, err));
+        if (label.isPresent() && noPrefetcherRuns(spool.get(), err)) {
+            BackupLabel l = label.get();
+            startPrefetcher(spool.get(), new WalFileName(l.start().timeline(), l.start().segmentNumber() - 1, false)
+                    .fileName(l.segmentSize()), l.segmentSize(), spoolBytes, err);
+            spoolFirstSegments(spool.get(), l, download, err);
+        }
         int status = new Retrying(download, limit, err).run();
-        label.ifPresent(l -> startPrefetcher(spool.get(), new WalFileName(l.start().timeline(),
-                l.start().segmentNumber() - 1, false).fileName(l.segmentSize()), l.segmentSize(), spoolBytes, err));
         if (status == 0 && segment && spool.isPresent()) {
             afterRestore(spool.get(), spoolBytes, err);
         }
@@ -183,30 +186,40 @@ public final class RestoreCommand implements Callable<Integer> {
     }
 
     /**
-     * Fetches a recovery's first segments into the spool, checked as the prefetcher checks what it spools, when no
-     * prefetcher runs yet (one that runs has them, or is fetching them): the segment of the backup's checkpoint
-     * record, which recovery reads first, then the one its redo starts in. Only a head start: any failure is left to
+     * Fetches a recovery's first segments into the spool, checked as the prefetcher checks what it spools, while the
+     * prefetcher starts: the segment of the backup's checkpoint record, which recovery reads first, then the one its
+     * redo starts in. Only a head start: any failure is left to
      * the call that asks for the segment.
      */
     private static void spoolFirstSegments(Spool spool, BackupLabel label, WalDownload like, PrintWriter err) {
         try {
-            java.util.Optional<java.nio.channels.FileLock> free = spool.tryLock();
-            if (free.isEmpty()) {
-                return;
-            }
-            try {
-                for (WalFileName first : new java.util.LinkedHashSet<>(List.of(label.checkpoint(), label.start()))) {
-                    String name = first.fileName(label.segmentSize());
-                    if (!spool.spooled().contains(name)) {
-                        like.spoolInto(name, spool.directory().resolve(name), label.segmentSize())
-                                .attempt(FIRST_SEGMENT_LIMIT);
-                    }
+            for (WalFileName first : new java.util.LinkedHashSet<>(List.of(label.checkpoint(), label.start()))) {
+                String name = first.fileName(label.segmentSize());
+                if (!spool.spooled().contains(name)) {
+                    like.spoolInto(name, spool.directory().resolve(name), label.segmentSize())
+                            .attempt(FIRST_SEGMENT_LIMIT);
                 }
-            } finally {
-                free.get().channel().close();
             }
         } catch (IOException | RuntimeException e) {
             err.println("pgrwl restore-command: not spooling the first segments ahead: " + e);
+        }
+    }
+
+    /** @return whether no prefetcher holds this recovery's spool (the start of a recovery) */
+    private static boolean noPrefetcherRuns(Spool spool, PrintWriter err) {
+        try {
+            java.util.Optional<java.nio.channels.FileLock> free = spool.tryLock();
+            free.ifPresent(l -> {
+                try {
+                    l.channel().close();
+                } catch (IOException e) {
+                    // released when this process exits
+                }
+            });
+            return free.isPresent();
+        } catch (IOException e) {
+            err.println("pgrwl restore-command: not prefetching: " + e);
+            return false;
         }
     }
 

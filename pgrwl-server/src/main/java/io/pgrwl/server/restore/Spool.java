@@ -44,6 +44,9 @@ final class Spool {
     /** {@code answer.<launcher pid>.<name>}: the verified file, or a {@code .missing} or {@code .failed} marker. */
     static final String ANSWER = "answer.";
     private static final String TAKEN = ".taken";
+    /** A fetch's temporary file names its writer ({@code WalDownload}): {@code NAME.pgrwl-<pid>.tmp}. */
+    private static final java.util.regex.Pattern FETCH_TEMP = java.util.regex.Pattern.compile(
+            "\\.pgrwl-([0-9]{1,18})\\.tmp$");
 
     /**
      * One ask of the launcher, taken by the prefetcher (renamed to {@code .taken}).
@@ -264,10 +267,18 @@ final class Spool {
         return names;
     }
 
-    /** Removes temporary files a killed prefetcher left, and spools of earlier runs of a postmaster here. */
+    /**
+     * Removes temporary files a killed prefetcher left (a fetch's temporary file whose writer still runs is kept), and
+     * spools of earlier runs of a postmaster here.
+     */
     void removeLeftovers() throws IOException {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.tmp")) {
             for (Path f : files) {
+                java.util.regex.Matcher writer = FETCH_TEMP.matcher(f.getFileName().toString());
+                if (writer.find() && ProcessHandle.of(Long.parseLong(writer.group(1))).map(ProcessHandle::isAlive)
+                        .orElse(false)) {
+                    continue; // being written (a restore-command spooling a recovery's first segments)
+                }
                 Files.deleteIfExists(f);
             }
         }

@@ -73,12 +73,17 @@ class SpoolTest {
         postmasterPid(ProcessHandle.current().pid(), "starting");
         Spool spool = Spool.forRestore(Path.of("pg_wal/RECOVERYXLOG"), data).orElseThrow();
         spool.create();
-        Path temp = Files.writeString(spool.directory().resolve(SEGMENT + ".pgrwl-9.tmp"), "half");
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        Path temp = Files.writeString(spool.directory().resolve(SEGMENT + ".pgrwl-" + ended.pid() + ".tmp"), "half");
+        Path writing = Files.writeString(spool.directory().resolve(SEGMENT + ".pgrwl-" + ProcessHandle.current().pid()
+                + ".tmp"), "being written");
         Path earlier = Files.createDirectories(data.resolve("pg_wal/pgrwl-spool.1.1700000000"));
         Files.writeString(earlier.resolve(SEGMENT), "from another recovery");
         Path wal = Files.writeString(data.resolve("pg_wal/" + SEGMENT), "PostgreSQL's own");
         spool.removeLeftovers();
-        assertFalse(Files.exists(temp));
+        assertFalse(Files.exists(temp), "the temporary file of a process that is gone");
+        assertTrue(Files.exists(writing), "a live process's fetch (the history probe's) is not a leftover");
         assertFalse(Files.exists(earlier));
         assertTrue(Files.exists(wal));
         spool.delete();
