@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,8 @@ final class Prefetcher {
 
     private final Spool spool;
     private final Settings settings;
-    private final Map<String, Instant> notBefore = new HashMap<>();
+    /** Written by the fetch workers, read by the loop. */
+    private final Map<String, Instant> notBefore = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private volatile String fatal;
     private volatile boolean stopping;
@@ -147,6 +147,7 @@ final class Prefetcher {
                 Thread.sleep(ASK_POLL.toMillis()); // spooled in a moment: the launcher takes it from the spool
             }
             if (spool.spooled().contains(name)) {
+                spool.markFailed(ask); // the launcher takes it from the spool; if it was pruned, the JVM path
                 return;
             }
             WalDownload.Outcome outcome = new WalDownload(settings.ssl(), settings.serve(), settings.token(), name,
@@ -160,6 +161,11 @@ final class Prefetcher {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
             log(ask.name() + ": answering an ask failed: " + e);
+            try {
+                spool.markFailed(ask);
+            } catch (IOException again) {
+                // the launcher then waits until its time is up, and runs the JVM path
+            }
         } finally {
             spool.finish(ask);
         }
@@ -293,9 +299,7 @@ final class Prefetcher {
     }
 
     private void later(String name, Duration wait) {
-        synchronized (notBefore) {
-            notBefore.put(name, Instant.now().plus(wait));
-        }
+        notBefore.put(name, Instant.now().plus(wait));
     }
 
     /**

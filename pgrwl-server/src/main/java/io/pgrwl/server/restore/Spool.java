@@ -39,9 +39,9 @@ final class Spool {
     static final String LOG = "pgrwl-prefetch.log";
     /** Holds the running prefetcher's pid, for the launcher to ask it (checked with kill -0). */
     static final String PREFETCHER = "prefetcher";
-    /** {@code ask.<launcher pid>.<name>}: the launcher asks the prefetcher for a name the spool does not hold. */
+    /** {@code ask.<pid>-<nanoseconds>.<name>}: the launcher asks the prefetcher for a name the spool does not hold. */
     static final String ASK = "ask.";
-    /** {@code answer.<launcher pid>.<name>}: the verified file, or a {@code .missing} or {@code .failed} marker. */
+    /** {@code answer.<pid>-<nanoseconds>.<name>}: the verified file, or a {@code .missing} or {@code .failed} marker. */
     static final String ANSWER = "answer.";
     private static final String TAKEN = ".taken";
     /** A fetch's temporary file names its writer ({@code WalDownload}): {@code NAME.pgrwl-<pid>.tmp}. */
@@ -51,7 +51,7 @@ final class Spool {
     /**
      * One ask of the launcher, taken by the prefetcher (renamed to {@code .taken}).
      *
-     * @param token {@code <launcher pid>.<name>}
+     * @param token {@code <launcher pid>-<nanoseconds>.<name>}
      * @param name the WAL file name asked for
      * @param answer where the verified file goes
      */
@@ -195,7 +195,7 @@ final class Spool {
     }
 
     /**
-     * Takes the launcher's new asks: each {@code ask.<pid>.<name>} is renamed to {@code .taken}, so it is answered
+     * Takes the launcher's new asks: each {@code ask.<token>} is renamed to {@code .taken}, so it is answered
      * once. An ask for something that is not a segment or history file name is answered {@code .failed} at once.
      */
     List<Ask> takeAsks() throws IOException {
