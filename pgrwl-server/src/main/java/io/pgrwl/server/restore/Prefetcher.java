@@ -208,7 +208,7 @@ final class Prefetcher {
                 if (Duration.between(recoveryEnded, Instant.now()).compareTo(ANSWER_AFTER_RECOVERY) > 0) {
                     return "recovery has ended";
                 }
-                Thread.sleep(POLL.toMillis());
+                Thread.sleep(POLL.toMillis()); // polling: postmaster.pid and the asks are files, nothing to await
                 continue;
             }
             if (fatal != null) {
